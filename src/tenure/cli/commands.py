@@ -1,0 +1,1 @@
+"""Registers every command group on the ``tenure`` app (one import per group)."""
