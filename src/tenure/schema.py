@@ -98,7 +98,9 @@ class Table:
     @property
     def hashed_key(self) -> bool:
         """True when rows are identified by ``row_key`` (a hash of ``key``), not by an id column."""
-        return len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
+        return (
+            len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
+        )
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -151,9 +153,10 @@ SUBSCRIPTIONS = Table(
         _c(
             "billing_period_months",
             "integer",
-            "Months between invoices: 1 monthly, 12 annual.",
+            "Months between invoices: 1 monthly, 12 annual. Default 1.",
             minimum=0,
             exclusive_minimum=True,
+            default=1,
         ),
         _c("currency", "currency", "ISO 4217 code; the reporting currency when empty."),
         _c("discount", "number", "Discount in force (informational), e.g. 0.2 for 20% off."),
@@ -295,8 +298,14 @@ RATES = Table(
     (
         _c("currency", "currency", "The currency converted from.", required=True),
         _c("date", "datetime", "The day the rate applies from.", required=True),
-        _c("rate", "number", "Reporting-currency units per one unit.", required=True, minimum=0,
-           exclusive_minimum=True),
+        _c(
+            "rate",
+            "number",
+            "Reporting-currency units per one unit.",
+            required=True,
+            minimum=0,
+            exclusive_minimum=True,
+        ),
     ),
     key=("currency", "date"),
 )
@@ -310,8 +319,12 @@ TOUCHES = Table(
         _c("touch_id", "id", "Identifier of the touch.", required=True),
         _c("playbook", "id", "The playbook or campaign.", required=True),
         _c("customer_id", "id", "The customer.", required=True),
-        _c("touched_at", "datetime", "When the customer became eligible and was treated or held out.",
-           required=True),
+        _c(
+            "touched_at",
+            "datetime",
+            "When the customer became eligible and was treated or held out.",
+            required=True,
+        ),
         _c("arm", "enum", "Treated or held out.", required=True, choices=("treated", "holdout")),
         _c("action", "text", "What was done, e.g. email:winback, task, coupon."),
     ),
@@ -322,7 +335,17 @@ TOUCHES = Table(
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        CUSTOMERS, SUBSCRIPTIONS, EVENTS, INVOICES, PAYMENTS, TICKETS, RESPONSES, ORDERS, COSTS, RATES, TOUCHES
+        CUSTOMERS,
+        SUBSCRIPTIONS,
+        EVENTS,
+        INVOICES,
+        PAYMENTS,
+        TICKETS,
+        RESPONSES,
+        ORDERS,
+        COSTS,
+        RATES,
+        TOUCHES,
     )
 }
 """The canonical tables, in the order they load (referenced tables first)."""

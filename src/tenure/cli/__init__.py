@@ -22,6 +22,11 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
+@app.callback()
+def _root() -> None:
+    """Customer retention: metrics, churn risk, CLV and playbooks with holdouts."""
+
+
 def _mount() -> None:
     from tenure.cli import commands  # noqa: F401  (registers the commands)
 
@@ -30,21 +35,7 @@ def main() -> None:
     """Entry point: run the app and turn Tenure's errors into a message and an exit code."""
     _mount()
     try:
-        result = app(standalone_mode=False)
+        app()
     except TenureError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    if isinstance(result, int):
-        sys.exit(result)

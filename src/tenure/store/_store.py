@@ -1,0 +1,187 @@
+"""The :class:`Store` handle: one database, migrated on open, and the ways to read it fast."""
+
+from __future__ import annotations
+
+import glob
+import secrets
+import site
+import sysconfig
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from tenure.errors import ConfigurationError, EngineError, StoreError
+from tenure.settings import Settings
+from tenure.store import migrate
+from tenure.store.database import create_engine, display_url, libpq_url, resolve_url, sqlite_path
+from tenure.store.tables import CANONICAL, app_settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from tenure.ingest import ImportReport
+
+
+class Store:
+    """An open store.
+
+    Use :func:`tenure.connect` or :meth:`Store.open`; the schema is migrated to the newest version on
+    open.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite:///example.db")  # doctest: +SKIP
+    >>> store.counts()["customers"]                  # doctest: +SKIP
+    0
+    """
+
+    def __init__(self, url: str, engine: sa.Engine, settings: Settings) -> None:
+        self.url = url
+        self.engine = engine
+        self.settings = settings
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, settings: Settings | None = None, migrate_schema: bool = True
+    ) -> Store:
+        settings = settings or Settings()
+        resolved = resolve_url(url, settings)
+        engine = create_engine(resolved)
+        try:
+            if migrate_schema:
+                migrate.upgrade(engine)
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"could not open the store at {display_url(resolved)}: {exc.orig}. "
+                "Check that the server is running and the URL is right."
+            ) from exc
+        return cls(resolved, engine, settings)
+
+    def __repr__(self) -> str:
+        return f"Store({display_url(self.url)!r})"
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- fast paths ---------------------------------------------------------------------------
+
+    def adbc(self) -> Any:
+        """A new ADBC DB-API connection (autocommit off) for bulk loading and Arrow reads."""
+        if self.dialect == "sqlite":
+            import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+            conn = adbc_sqlite.connect(str(sqlite_path(self.url)))
+            cur = conn.cursor()
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+            return conn
+        import adbc_driver_postgresql.dbapi as adbc_pg
+
+        return adbc_pg.connect(libpq_url(self.url))
+
+    def read_arrow(self, query: str | sa.Select, params: dict | None = None) -> pa.Table:
+        """Run a query and return its rows as an Arrow table."""
+        if isinstance(query, sa.Select):
+            compiled = query.compile(self.engine, compile_kwargs={"literal_binds": True})
+            query = str(compiled)
+        conn = self.adbc()
+        try:
+            cur = conn.cursor()
+            cur.execute(query, params)
+            return cur.fetch_arrow_table()
+        finally:
+            conn.close()
+
+    def table_arrow(self, name: str) -> pa.Table:
+        """A whole canonical table as Arrow, with its declared types (timestamps as timestamps)."""
+        if name not in CANONICAL:
+            raise ConfigurationError(f"no table {name!r}; expected one of {', '.join(CANONICAL)}")
+        con = self.duckdb()
+        try:
+            return con.execute(f'SELECT * FROM "{name}"').fetch_arrow_table()
+        finally:
+            con.close()
+
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection that sees the store's tables, read-only, as ``store.<table>``
+        and as plain views ``<table>``.
+
+        SQLite stores are scanned in place through DuckDB's sqlite extension, PostgreSQL stores
+        through its postgres extension; both extensions ship as Python packages, nothing is downloaded.
+        """
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        try:
+            if self.dialect == "sqlite":
+                con.execute(f"LOAD '{_duckdb_extension('sqlite_scanner')}'")
+                path = str(sqlite_path(self.url)).replace("'", "''")
+                con.execute(f"ATTACH '{path}' AS store (TYPE sqlite, READ_ONLY)")
+            else:
+                con.execute(f"LOAD '{_duckdb_extension('postgres_scanner')}'")
+                dsn = libpq_url(self.url).replace("'", "''")
+                con.execute(f"ATTACH '{dsn}' AS store (TYPE postgres, READ_ONLY)")
+        except duckdb.Error as exc:
+            raise EngineError(f"DuckDB could not attach the store at {display_url(self.url)}: {exc}") from exc
+        for name in CANONICAL:
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM store."{name}"')
+        return con
+
+    # -- contents -----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per canonical table."""
+        with self.engine.connect() as conn:
+            return {
+                name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+                for name, table in CANONICAL.items()
+            }
+
+    def import_folder(
+        self, folder: str | Path, skip_invalid: bool = False, progress: Any = None
+    ) -> ImportReport:
+        """Import a dataset folder; see :func:`tenure.ingest.import_folder`."""
+        from tenure.ingest import import_folder
+
+        return import_folder(self, folder, skip_invalid=skip_invalid, progress=progress)
+
+    def app_setting(self, name: str, default: str | None = None, generate: bool = False) -> str | None:
+        """A value the app keeps in the store; with ``generate``, a random secret made once and kept."""
+        with self.engine.begin() as conn:
+            value = conn.execute(sa.select(app_settings.c.value).where(app_settings.c.name == name)).scalar()
+            if value is None and generate:
+                value = secrets.token_urlsafe(32)
+                conn.execute(sa.insert(app_settings).values(name=name, value=value))
+            return value if value is not None else default
+
+    @cached_property
+    def secret_key(self) -> str:
+        """The key that signs sessions and links: the setting, or one generated and kept in the store."""
+        key = self.settings.secret_key or self.app_setting("secret_key", generate=True)
+        assert key is not None
+        return key
+
+
+def _duckdb_extension(name: str) -> str:
+    """Path of a DuckDB extension shipped by a ``duckdb-ext-*`` package."""
+    import duckdb
+
+    version = duckdb.__version__
+    roots = {*site.getsitepackages(), site.getusersitepackages(), sysconfig.get_paths()["purelib"]}
+    for root in roots:
+        hits = glob.glob(f"{root}/duckdb_ext/extensions/v{version}/*/{name}.duckdb_extension")
+        if hits:
+            return hits[0]
+    raise EngineError(
+        f"the DuckDB {name} extension for DuckDB {version} is not installed; "
+        f"install the package that ships it, e.g. pip install 'duckdb-ext-{name.split('_')[0]}=={version}.*'"
+    )

@@ -1,0 +1,10 @@
+"""Alembic environment: Tenure runs migrations itself, on the connection it passes in."""
+
+from alembic import context
+
+from tenure.store.tables import metadata
+
+connection = context.config.attributes.get("connection")
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
