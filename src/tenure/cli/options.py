@@ -12,7 +12,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store URL (sqlite:///FILE or postgresql+psycopg://...). Default: TENURE_DATABASE_URL or ./tenure.db.",
+        help="Store URL (sqlite:///FILE or postgresql+psycopg://...). "
+        "Default: TENURE_DATABASE_URL or ./tenure.db.",
         show_default=False,
     ),
 ]

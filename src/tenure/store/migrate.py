@@ -20,30 +20,29 @@ def _config(connection: sa.Connection | None = None) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    """The newest migration this version of Tenure knows."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
+def head_revisions() -> set[str]:
+    """The newest migrations this version of Tenure knows.
+
+    Each area of the app (web, churn models, playbooks, ...) keeps its tables on its own branch of
+    migrations from the canonical tables, so there may be several heads.
+    """
+    return set(ScriptDirectory.from_config(_config()).get_heads())
 
 
-def current_revision(engine: sa.Engine) -> str | None:
-    """The migration the database is at, or None for an empty database."""
+def current_revisions(engine: sa.Engine) -> set[str]:
+    """The migrations the database is at (empty for an empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def upgrade(engine: sa.Engine) -> None:
     """Bring the database to the newest schema (a no-op when it is there already)."""
-    if current_revision(engine) == head_revision():
+    if current_revisions(engine) == head_revisions():
         return
     with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+        command.upgrade(_config(conn), "heads")
 
 
-def new_revision(message: str, url: str) -> None:
-    """Write a new migration by comparing ``tables.py`` with a database at ``url`` (developers only)."""
-    engine = sa.create_engine(url)
-    upgrade(engine)
-    with engine.begin() as conn:
-        command.revision(_config(conn), message=message, autogenerate=True)
+def new_revision(message: str, rev_id: str, head: str = "0001") -> None:
+    """Write an empty migration file on top of ``head`` (developers only; fill in its operations)."""
+    command.revision(_config(), message=message, rev_id=rev_id, head=head, splice=True)
