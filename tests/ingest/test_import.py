@@ -22,7 +22,11 @@ def _rows(store: Store, table: sa.Table, order: str) -> list[tuple]:
 
 def test_import_loads_every_table_and_counts_what_it_did(store: Store, tmp_path: Path) -> None:
     report = store.import_folder(small_business(tmp_path / "ds"))
-    assert {t: c.inserted for t, c in report.tables.items()} == {"customers": 3, "subscriptions": 4, "events": 3}
+    assert {t: c.inserted for t, c in report.tables.items()} == {
+        "customers": 3,
+        "subscriptions": 4,
+        "events": 3,
+    }
     assert store.counts()["subscriptions"] == 4
 
 
@@ -42,8 +46,12 @@ def test_a_failed_import_changes_nothing(store: Store, tmp_path: Path) -> None:
     before = store.counts()
     bad = small_business(tmp_path / "second")
     write_table(bad, "customers", ["customer_id", "name"], [["c4", "Dee"], ["c5", "Eve"]])
-    write_table(bad, "subscriptions", ["customer_id", "start_date", "mrr"],
-                [["c4", "2024-05-01", "10"], ["c5", "2024-05-01", "lots"]])
+    write_table(
+        bad,
+        "subscriptions",
+        ["customer_id", "start_date", "mrr"],
+        [["c4", "2024-05-01", "10"], ["c5", "2024-05-01", "lots"]],
+    )
     with pytest.raises(ImportValidationError):
         store.import_folder(bad)
     assert store.counts() == before
@@ -52,8 +60,12 @@ def test_a_failed_import_changes_nothing(store: Store, tmp_path: Path) -> None:
 def test_skip_invalid_loads_good_rows_and_writes_rejects_with_reasons(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "ds"
     write_table(folder, "customers", ["customer_id", "name"], [["c1", "Ann"], ["", "Nobody"], ["c3", "Cy"]])
-    write_table(folder, "subscriptions", ["customer_id", "start_date", "mrr"],
-                [["c1", "2024-01-01", "10"], ["c3", "2024-01-01", "N/A"], ["c9", "2024-01-01", "5"]])
+    write_table(
+        folder,
+        "subscriptions",
+        ["customer_id", "start_date", "mrr"],
+        [["c1", "2024-01-01", "10"], ["c3", "2024-01-01", "N/A"], ["c9", "2024-01-01", "5"]],
+    )
     report = store.import_folder(folder, skip_invalid=True)
     assert report.tables["customers"].inserted == 2
     assert report.tables["subscriptions"].inserted == 1
@@ -61,12 +73,17 @@ def test_skip_invalid_loads_good_rows_and_writes_rejects_with_reasons(store: Sto
         rejects = list(csv.DictReader(handle))
     assert [(r["row"], r["customer_id"], r["reasons"]) for r in rejects] == [
         ("2", "c3", "column 'mrr': expected a number (major currency unit, e.g. 19.99) ≥ 0, got 'N/A'"),
-        ("3", "c9", "column 'customer_id': expected a customer_id present in customers "
-                    "(in this import or already stored), got 'c9'"),
+        (
+            "3",
+            "c9",
+            "column 'customer_id': expected a customer_id present in customers "
+            "(in this import or already stored), got 'c9'",
+        ),
     ]
     with (folder / "customers.rejects.csv").open() as handle:
         assert [r["reasons"] for r in csv.DictReader(handle)] == [
-            "column 'customer_id': expected a value (the column is required), got nothing"]
+            "column 'customer_id': expected a value (the column is required), got nothing"
+        ]
 
 
 def test_reimporting_the_same_files_changes_nothing(store: Store, tmp_path: Path) -> None:
@@ -76,24 +93,34 @@ def test_reimporting_the_same_files_changes_nothing(store: Store, tmp_path: Path
     report = store.import_folder(folder)
     assert not report.changed
     assert {t: (c.inserted, c.updated, c.unchanged) for t, c in report.tables.items()} == {
-        "customers": (0, 0, 3), "subscriptions": (0, 0, 4), "events": (0, 0, 3)}
+        "customers": (0, 0, 3),
+        "subscriptions": (0, 0, 4),
+        "events": (0, 0, 3),
+    }
     assert _rows(store, subscriptions, "row_key") == snapshot
 
 
 def test_a_corrected_file_updates_only_the_rows_it_changed(store: Store, tmp_path: Path) -> None:
     folder = small_business(tmp_path / "ds")
     store.import_folder(folder)
-    write_table(folder, "subscriptions", ["customer_id", "start_date", "end_date", "mrr", "plan", "currency"], [
-        ["c1", "2024-01-01", "2024-03-01", "100", "pro", "USD"],
-        ["c1", "2024-03-01", "", "175", "business", "USD"],  # price corrected
-        ["c2", "2024-01-15", "2024-04-15", "50", "starter", "EUR"],
-        ["c3", "2024-02-01", "", "1000", "enterprise", "USD"],
-    ])
+    write_table(
+        folder,
+        "subscriptions",
+        ["customer_id", "start_date", "end_date", "mrr", "plan", "currency"],
+        [
+            ["c1", "2024-01-01", "2024-03-01", "100", "pro", "USD"],
+            ["c1", "2024-03-01", "", "175", "business", "USD"],  # price corrected
+            ["c2", "2024-01-15", "2024-04-15", "50", "starter", "EUR"],
+            ["c3", "2024-02-01", "", "1000", "enterprise", "USD"],
+        ],
+    )
     report = store.import_folder(folder)
     counts = report.tables["subscriptions"]
     assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 3)
     with store.engine.connect() as conn:
-        mrr = conn.execute(sa.select(subscriptions.c.mrr).where(subscriptions.c.plan == "business")).scalar_one()
+        mrr = conn.execute(
+            sa.select(subscriptions.c.mrr).where(subscriptions.c.plan == "business")
+        ).scalar_one()
     assert mrr == 175
 
 
@@ -108,8 +135,12 @@ def test_extra_customer_columns_are_kept_as_attributes(store: Store, tmp_path: P
 def test_empty_currency_means_the_reporting_currency(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "ds"
     write_table(folder, "customers", ["customer_id"], [["c1"]])
-    write_table(folder, "subscriptions", ["customer_id", "start_date", "mrr", "currency"],
-                [["c1", "2024-01-01", "10", ""]])
+    write_table(
+        folder,
+        "subscriptions",
+        ["customer_id", "start_date", "mrr", "currency"],
+        [["c1", "2024-01-01", "10", ""]],
+    )
     store.import_folder(folder)
     row = _rows(store, subscriptions, "row_key")[0]
     assert (row[10], row[9]) == ("USD", 1)  # currency, billing_period_months default
@@ -117,8 +148,12 @@ def test_empty_currency_means_the_reporting_currency(store: Store, tmp_path: Pat
 
 def test_identical_events_are_one_event(sqlite_store: Store, tmp_path: Path) -> None:
     folder = small_business(tmp_path / "ds")
-    write_table(folder, "events", ["customer_id", "event_type", "occurred_at"],
-                [["c1", "login", "2024-01-02T10:00:00Z"], ["c1", "login", "2024-01-02 10:00:00"]])
+    write_table(
+        folder,
+        "events",
+        ["customer_id", "event_type", "occurred_at"],
+        [["c1", "login", "2024-01-02T10:00:00Z"], ["c1", "login", "2024-01-02 10:00:00"]],
+    )
     report = sqlite_store.import_folder(folder)
     assert report.tables["events"].inserted == 1
 
@@ -126,8 +161,12 @@ def test_identical_events_are_one_event(sqlite_store: Store, tmp_path: Path) -> 
 def test_later_imports_may_refer_to_customers_already_stored(store: Store, tmp_path: Path) -> None:
     store.import_folder(small_business(tmp_path / "ds"))
     more = tmp_path / "more"
-    write_table(more, "tickets", ["ticket_id", "customer_id", "opened_at", "category"],
-                [["t1", "c3", "2024-03-01", "discount_request"]])
+    write_table(
+        more,
+        "tickets",
+        ["ticket_id", "customer_id", "opened_at", "category"],
+        [["t1", "c3", "2024-03-01", "discount_request"]],
+    )
     report = store.import_folder(more)
     assert report.tables["tickets"].inserted == 1
 
@@ -135,7 +174,9 @@ def test_later_imports_may_refer_to_customers_already_stored(store: Store, tmp_p
 def test_a_first_import_needs_customers_and_subscriptions(sqlite_store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "ds"
     write_table(folder, "customers", ["customer_id"], [["c1"]])
-    with pytest.raises(ImportValidationError, match="no subscriptions file, and the store has no subscriptions"):
+    with pytest.raises(
+        ImportValidationError, match="no subscriptions file, and the store has no subscriptions"
+    ):
         sqlite_store.import_folder(folder)
 
 

@@ -10,7 +10,10 @@ from factories import write_table
 from tenure.errors import ImportValidationError
 from tenure.store import Store
 
-CUSTOMERS = (["customer_id", "name", "created_at"], [["c1", "Ann", "2024-01-01"], ["c2", "Bob", "2024-01-01"]])
+CUSTOMERS = (
+    ["customer_id", "name", "created_at"],
+    [["c1", "Ann", "2024-01-01"], ["c2", "Bob", "2024-01-01"]],
+)
 SUBS_HEAD = ["customer_id", "start_date", "end_date", "mrr"]
 
 
@@ -84,27 +87,43 @@ CASES = [
         id="zero-billing-period",
     ),
     pytest.param(
-        {"invoices": (["invoice_id", "customer_id", "issued_at", "amount", "status"],
-                      [["i1", "c1", "2024-01-01", "10", "settled"]])},
+        {
+            "invoices": (
+                ["invoice_id", "customer_id", "issued_at", "amount", "status"],
+                [["i1", "c1", "2024-01-01", "10", "settled"]],
+            )
+        },
         "invoices.csv row 1, column 'status': expected one of draft, open, paid, void, uncollectible, got 'settled'",
         id="unknown-status",
     ),
     pytest.param(
-        {"payments": (["payment_id", "invoice_id", "attempted_at", "amount", "status"],
-                      [["p1", "i9", "2024-01-01", "10", "failed"]])},
+        {
+            "payments": (
+                ["payment_id", "invoice_id", "attempted_at", "amount", "status"],
+                [["p1", "i9", "2024-01-01", "10", "failed"]],
+            )
+        },
         "payments.csv row 1, column 'invoice_id': expected a invoice_id present in invoices "
         "(in this import or already stored), got 'i9'",
         id="unknown-invoice",
     ),
     pytest.param(
-        {"events": (["customer_id", "event_type", "occurred_at", "properties"],
-                    [["c1", "login", "2024-01-01", "{not json"]])},
+        {
+            "events": (
+                ["customer_id", "event_type", "occurred_at", "properties"],
+                [["c1", "login", "2024-01-01", "{not json"]],
+            )
+        },
         "events.csv row 1, column 'properties': expected a JSON object, got '{not json'",
         id="malformed-json-property",
     ),
     pytest.param(
-        {"responses": (["response_id", "customer_id", "survey", "score", "submitted_at"],
-                       [["r1", "c1", "nps", "11", "2024-01-01"]])},
+        {
+            "responses": (
+                ["response_id", "customer_id", "survey", "score", "submitted_at"],
+                [["r1", "c1", "nps", "11", "2024-01-01"]],
+            )
+        },
         "responses.csv row 1, column 'score': expected a score from 0 to 10 for the nps survey, got '11'",
         id="nps-out-of-range",
     ),
@@ -130,10 +149,15 @@ def test_import_reports_each_rule_with_an_exact_message(
     assert message in problems, problems
 
 
-def test_import_names_a_missing_required_column_and_what_the_file_has(sqlite_store: Store, tmp_path: Path) -> None:
+def test_import_names_a_missing_required_column_and_what_the_file_has(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
     folder = _dataset(tmp_path / "ds", subscriptions=(["customer_id", "start_date"], [["c1", "2024-01-01"]]))
-    with pytest.raises(ImportValidationError, match=r"subscriptions.csv: required column 'mrr' missing; "
-                       r"the file has 'customer_id', 'start_date'"):
+    with pytest.raises(
+        ImportValidationError,
+        match=r"subscriptions.csv: required column 'mrr' missing; "
+        r"the file has 'customer_id', 'start_date'",
+    ):
         sqlite_store.import_folder(folder)
 
 
@@ -141,8 +165,9 @@ def test_import_reports_a_ragged_csv_row_with_its_number(sqlite_store: Store, tm
     folder = _dataset(tmp_path / "ds")
     (folder / "customers.csv").write_text("customer_id,name\nc1,Ann\nc2,Bob,extra\nc3,Cy\n")
     problems = _problems(sqlite_store, folder)
-    assert problems == ["customers.csv row 2: expected a row with one field per header column, got '3 fields, "
-                        "expected 2'"]
+    assert problems == [
+        "customers.csv row 2: expected a row with one field per header column, got '3 fields, expected 2'"
+    ]
 
 
 def test_import_reports_a_malformed_json_line_by_line_number(sqlite_store: Store, tmp_path: Path) -> None:
