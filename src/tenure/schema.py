@@ -98,9 +98,7 @@ class Table:
     @property
     def hashed_key(self) -> bool:
         """True when rows are identified by ``row_key`` (a hash of ``key``), not by an id column."""
-        return (
-            len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
-        )
+        return len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -388,15 +386,12 @@ def reference_markdown() -> str:
         if t.references:
             refs = "; ".join(f"`{c}` must name a row of `{target}`" for c, target in t.references.items())
             lines.append(f"References: {refs} (in the same import or already stored).")
-        for later, earlier, message in t.checks:
-            lines.append(f"Rule: {message}.")
+        lines += [f"Rule: {message}." for _later, _earlier, message in t.checks]
         if t.keeps_extra_columns:
             lines.append("Extra columns are kept as the customer's attributes.")
         lines += ["", "| column | required | value | meaning |", "| --- | --- | --- | --- |"]
         for c in t.columns:
-            lines.append(
-                f"| `{c.name}` | {'yes' if c.required else ''} | {c.expectation} | {c.description} |"
-            )
+            lines.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.expectation} | {c.description} |")
         lines.append("")
     lines += [
         "## Survey scores",

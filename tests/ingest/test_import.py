@@ -118,9 +118,7 @@ def test_a_corrected_file_updates_only_the_rows_it_changed(store: Store, tmp_pat
     counts = report.tables["subscriptions"]
     assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 3)
     with store.engine.connect() as conn:
-        mrr = conn.execute(
-            sa.select(subscriptions.c.mrr).where(subscriptions.c.plan == "business")
-        ).scalar_one()
+        mrr = conn.execute(sa.select(subscriptions.c.mrr).where(subscriptions.c.plan == "business")).scalar_one()
     assert mrr == 175
 
 
@@ -174,9 +172,7 @@ def test_later_imports_may_refer_to_customers_already_stored(store: Store, tmp_p
 def test_a_first_import_needs_customers_and_subscriptions(sqlite_store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "ds"
     write_table(folder, "customers", ["customer_id"], [["c1"]])
-    with pytest.raises(
-        ImportValidationError, match="no subscriptions file, and the store has no subscriptions"
-    ):
+    with pytest.raises(ImportValidationError, match="no subscriptions file, and the store has no subscriptions"):
         sqlite_store.import_folder(folder)
 
 

@@ -72,8 +72,7 @@ CASES = [
     ),
     pytest.param(
         {"customers": (["customer_id", "name"], [["c1", "Ann"], ["c1", "Ann again"]])},
-        "customers.csv row 2, column 'customer_id': expected a unique customer_id (the same key is on row 1), "
-        "got 'c1'",
+        "customers.csv row 2, column 'customer_id': expected a unique customer_id (the same key is on row 1), got 'c1'",
         id="duplicate-id",
     ),
     pytest.param(
@@ -149,9 +148,7 @@ def test_import_reports_each_rule_with_an_exact_message(
     assert message in problems, problems
 
 
-def test_import_names_a_missing_required_column_and_what_the_file_has(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
+def test_import_names_a_missing_required_column_and_what_the_file_has(sqlite_store: Store, tmp_path: Path) -> None:
     folder = _dataset(tmp_path / "ds", subscriptions=(["customer_id", "start_date"], [["c1", "2024-01-01"]]))
     with pytest.raises(
         ImportValidationError,

@@ -189,9 +189,7 @@ def _reporting_currency() -> str:
 def _write_rejects(con: duckdb.DuckDBPyConnection, f: DatasetFile) -> Path:
     """Write the bad rows of ``f`` with their reasons to ``<table>.rejects.csv`` beside it."""
     out = f.path.with_name(f"{f.table}.rejects.csv")
-    raw_columns = [
-        r[0] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall() if r[0] not in ("_row", "_ragged")
-    ]
+    raw_columns = [r[0] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall() if r[0] not in ("_row", "_ragged")]
     select = ", ".join(f"r.{q(c)}" for c in raw_columns)
     rows = con.execute(
         f"SELECT r._row, b.reasons, {select} FROM raw_{f.table} r JOIN bad_{f.table} b USING (_row) ORDER BY r._row"

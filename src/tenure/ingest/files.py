@@ -178,17 +178,12 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, f: DatasetFile, target: str, pat
     bad = con.execute("SELECT _row, line FROM _malformed ORDER BY _row LIMIT 50").fetchall()
     if bad:
         total = con.execute("SELECT count(*) FROM _malformed").fetchone()[0]  # type: ignore[index]
-        lines = "\n".join(
-            f"  {f.name} line {r:,}: expected a JSON object, got {_clip(text)!r}" for r, text in bad
-        )
+        lines = "\n".join(f"  {f.name} line {r:,}: expected a JSON object, got {_clip(text)!r}" for r, text in bad)
         more = f"\n  … and {total - len(bad):,} more" if total > len(bad) else ""
         raise ImportValidationError(
             f"{f.name}: {total:,} line(s) are not valid JSON objects; nothing was imported.\n{lines}{more}"
         )
-    keys = [
-        r[0]
-        for r in con.execute("SELECT DISTINCT unnest(json_keys(line)) AS k FROM _lines ORDER BY k").fetchall()
-    ]
+    keys = [r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(line)) AS k FROM _lines ORDER BY k").fetchall()]
     if not keys:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT _row FROM _lines")
         return

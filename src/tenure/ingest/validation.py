@@ -111,9 +111,7 @@ def _typed_expr(col: Column, present: bool) -> str:
         return f"CASE WHEN isfinite({d}) THEN {d} END"
     if col.kind == "integer":
         d = f"try_cast({raw} AS DOUBLE)"
-        return (
-            f"CASE WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END"
-        )
+        return f"CASE WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END"
     if col.kind == "currency":
         return f"upper({raw})"
     if col.kind == "enum":
@@ -154,9 +152,7 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
     """Every rule for ``table`` given the columns present and, per reference, the temp table of known keys."""
     rules: list[Rule] = []
     if "_ragged" in present:
-        rules.append(
-            Rule("", _lit("a row with one field per header column"), "r._ragged IS NOT NULL", "r._ragged")
-        )
+        rules.append(Rule("", _lit("a row with one field per header column"), "r._ragged IS NOT NULL", "r._ragged"))
     for col in table.columns:
         if col.name in present:
             rules.extend(_column_rules(col))
@@ -165,8 +161,7 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
             rules.append(
                 Rule(
                     later,
-                    _lit(f"{message} ({earlier} is ")
-                    + f" || strftime(t_{earlier}, '%Y-%m-%d %H:%M:%S') || ')'",
+                    _lit(f"{message} ({earlier} is ") + f" || strftime(t_{earlier}, '%Y-%m-%d %H:%M:%S') || ')'",
                     f"t_{later} < t_{earlier}",
                     f"r.{q(later)}",
                 )
@@ -177,8 +172,7 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
                 Rule(
                     "score",
                     _lit(f"a score from {low} to {high} for the {survey} survey"),
-                    f"lower(t_survey) = '{survey}' AND t_score IS NOT NULL "
-                    f"AND (t_score < {low} OR t_score > {high})",
+                    f"lower(t_survey) = '{survey}' AND t_score IS NOT NULL AND (t_score < {low} OR t_score > {high})",
                     "r.score",
                 )
             )
@@ -192,9 +186,7 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
                 f"r.{q(column)}",
             )
         )
-    if table.name != "events" and all(
-        k in present for k in table.key if TABLES[table.name].column(k).required
-    ):
+    if table.name != "events" and all(k in present for k in table.key if TABLES[table.name].column(k).required):
         key_cols = [k for k in table.key if k in present]
         partition = ", ".join(f"t_{k}" for k in key_cols)
         rules.append(
@@ -209,9 +201,7 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
     return rules
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection, f: DatasetFile, columns: list[str]
-) -> tuple[str, set[str], list[str]]:
+def build_typed(con: duckdb.DuckDBPyConnection, f: DatasetFile, columns: list[str]) -> tuple[str, set[str], list[str]]:
     """Create ``typed_<table>``: the raw columns plus ``t_<name>`` typed columns for schema columns.
 
     Returns the table name, the schema columns present, and warnings about ignored columns.
@@ -262,8 +252,7 @@ def check(
             f"{rule.bad_when} AS bad FROM {typed} r"
         )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _flag_{i} AS SELECT _row, value, expected FROM ({flagged}) "
-            "WHERE bad"
+            f"CREATE OR REPLACE TEMP TABLE _flag_{i} AS SELECT _row, value, expected FROM ({flagged}) WHERE bad"
         )
         count = con.execute(f"SELECT count(*) FROM _flag_{i}").fetchone()[0]  # type: ignore[index]
         if not count:

@@ -86,9 +86,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=False),
         sa.Column("finished_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("status", sa.Text(), nullable=False),
-        sa.Column(
-            "rows", sa.Text(), nullable=True, comment="rows read, inserted, updated per table, as JSON"
-        ),
+        sa.Column("rows", sa.Text(), nullable=True, comment="rows read, inserted, updated per table, as JSON"),
         sa.PrimaryKeyConstraint("import_id"),
         comment="One row per import run.",
     )
@@ -197,9 +195,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Text(), nullable=False),
         sa.Column("customer_id", sa.Text(), nullable=False),
         sa.Column("opened_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=False),
-        sa.Column(
-            "first_response_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True
-        ),
+        sa.Column("first_response_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("closed_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("priority", sa.Text(), nullable=True),
         sa.Column("category", sa.Text(), nullable=True),
