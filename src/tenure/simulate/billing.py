@@ -134,7 +134,12 @@ class Billing:
         return lapsed, lapse_at, fails
 
     def _pay(
-        self, invoice: np.ndarray, at: np.ndarray, amount: np.ndarray, succeeded: bool, code: np.ndarray | None
+        self,
+        invoice: np.ndarray,
+        at: np.ndarray,
+        amount: np.ndarray,
+        succeeded: bool,
+        code: np.ndarray | None,
     ) -> None:
         n = len(invoice)
         self.payments.add(

@@ -20,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 
 from tenure.errors import ConfigurationError
-from tenure.schema import TABLES
 from tenure.simulate import costs, tables, truth
 from tenure.simulate.calendar import DAY, Calendar
 from tenure.simulate.customers import SEGMENTS, acquisition_months, draw_customers
@@ -63,7 +62,7 @@ class Business:
     def write(
         self, directory: str | Path, format: str = "parquet", progress: Callable[[str], None] | None = None
     ) -> list[Path]:
-        """Write the tables to ``directory`` (``<table>.<format>``) and the ground truth to its ``ground_truth/``.
+        """Write the tables to ``directory/<table>.<format>`` and the ground truth to ``ground_truth/``.
 
         Examples
         --------
@@ -74,7 +73,9 @@ class Business:
         >>> any(p.name == "customers.csv" for p in paths)
         True
         """
-        return write_business(self.tables, self.truth, self.effects, truth.README, directory, format, progress)
+        return write_business(
+            self.tables, self.truth, self.effects, truth.README, directory, format, progress
+        )
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{k}={v.num_rows:,}" for k, v in self.tables.items())
@@ -168,8 +169,10 @@ def simulate(
         "rates": tables.build_rates(calendar, all_rates, first_month),
         "touches": tables.build_touches(record.touches, ids),
     }
-    _ticket_csat(record, canonical["tickets"], c.customer_id)
-    canonical["responses"] = tables.build_responses(record.surveys.responses, record.surveys.comment_texts, ids)
+    _ticket_csat(record, calendar.history_end)
+    canonical["responses"] = tables.build_responses(
+        record.surveys.responses, record.surveys.comment_texts, ids
+    )
     ground = {
         "drivers": truth.build_drivers(record.drivers, ids),
         "hazard": truth.build_hazard(record.hazard, ids, calendar),
@@ -180,18 +183,24 @@ def simulate(
         "effects": EFFECTS.to_dict(),
         "orders": ORDER_TRUTH,
         "summary": summary,
-        "generated": {"customers": customers, "months": months, "seed": int(seed), "end": end_date.isoformat()},
+        "generated": {
+            "customers": customers,
+            "months": months,
+            "seed": int(seed),
+            "end": end_date.isoformat(),
+        },
     }
     return Business(canonical, ground, effects, int(seed), months, end_date, summary)
 
 
-def _ticket_csat(record: Record, tickets: pa.Table, customer_ids: np.ndarray) -> None:
+def _ticket_csat(record: Record, history_end: int) -> None:
     """Rated tickets also appear as ``csat`` survey answers, an hour after they closed."""
     t = record.support.tickets.columns()
     if not t:
         return
-    rated = t["csat"] >= 0
-    record.surveys.csat(t["customer"][rated], t["closed"][rated] + 3600, t["csat"][rated])
+    at = t["closed"] + 3600
+    rated = (t["csat"] >= 0) & (at < history_end)
+    record.surveys.csat(t["customer"][rated], at[rated], t["csat"][rated])
 
 
 def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
@@ -200,24 +209,22 @@ def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
     d = record.drivers.columns()
     out: dict = {}
     if h:
-        month = h["month"].astype(np.int64)
         seg = segment[h["customer"]]
-        inv_month = np.searchsorted(calendar.start(np.arange(calendar.months + 1)), d["at"], side="right") - 1 \
-            if d else np.empty(0, np.int64)
         churn = {}
         for s, name in enumerate(SEGMENTS):
-            at_risk = seg == s
-            vol = int((h["churned"] & at_risk).sum())
+            customer_months = int((seg == s).sum())
+            vol = int((h["churned"] & (seg == s)).sum())
             inv = int(((d["kind"] == INVOLUNTARY) & (segment[d["customer"]] == s)).sum()) if d else 0
-            customer_months = int(at_risk.sum())
             churn[name] = round((vol + inv) / customer_months, 4) if customer_months else None
         out["monthly_logo_churn"] = churn
-        del month, inv_month
     if d:
         vol = int((d["kind"] == VOLUNTARY).sum())
         inv = int((d["kind"] == INVOLUNTARY).sum())
-        out["lapsed_subscriptions"] = {"voluntary": vol, "involuntary": inv,
-                                       "involuntary_share": round(inv / max(vol + inv, 1), 4)}
+        out["lapsed_subscriptions"] = {
+            "voluntary": vol,
+            "involuntary": inv,
+            "involuntary_share": round(inv / max(vol + inv, 1), 4),
+        }
     b = record.billing
     out["failed_invoices"] = b.failed_invoices
     out["recovered_by_retries"] = round(b.recovered_invoices / max(b.failed_invoices, 1), 4)
@@ -230,20 +237,26 @@ def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
             sel = t["holdout"] == held
             cust, at = t["customer"][sel], t["at"][sel]
             churned = _churned_within(cust, at, vol_cust, vol_at, 60 * DAY)
-            arms[arm] = {"touches": int(sel.sum()), "voluntary_churn_60d": round(float(churned.mean()), 4)
-                         if len(churned) else None}
+            arms[arm] = {
+                "touches": int(sel.sum()),
+                "voluntary_churn_60d": round(float(churned.mean()), 4) if len(churned) else None,
+            }
         out["winback"] = arms
     return out
 
 
-def _churned_within(cust: np.ndarray, at: np.ndarray, churn_cust: np.ndarray, churn_at: np.ndarray,
-                    window: int) -> np.ndarray:
+def _churned_within(
+    cust: np.ndarray, at: np.ndarray, churn_cust: np.ndarray, churn_at: np.ndarray, window: int
+) -> np.ndarray:
     """For each (customer, instant), whether the customer churned within ``window`` seconds after it."""
     key = churn_cust.astype(np.int64)
     order = np.lexsort((churn_at, key))
     key, times = key[order], churn_at[order]
-    pos = np.searchsorted(key * 2**40 + (times - times.min() if len(times) else times),
-                          cust.astype(np.int64) * 2**40 + (at - (times.min() if len(times) else 0)), side="right")
+    pos = np.searchsorted(
+        key * 2**40 + (times - times.min() if len(times) else times),
+        cust.astype(np.int64) * 2**40 + (at - (times.min() if len(times) else 0)),
+        side="right",
+    )
     hit = np.zeros(len(cust), dtype=bool)
     ok = pos < len(key)
     p = np.minimum(pos, max(len(key) - 1, 0))

@@ -66,25 +66,34 @@ CSMS = (
 )
 CSM_DOMAIN = "lumenly.example"
 
-_PREFIX = (
-    "Acme Blue Bright Cedar Copper Crest Delta Ember Falcon Fern Granite Harbor Helix Indigo Iron Juniper "
-    "Keystone Lantern Linden Maple Meridian Nimbus North Oak Orbit Pine Polar Quartz Raven Redwood River "
-    "Sable Sierra Silver Spruce Summit Swift Tidal Vector Willow Zephyr Atlas Beacon Cobalt Drift Echo"
-).split()
-_CORE = (
-    "Analytics Foods Logistics Health Studio Labs Works Dental Legal Retail Media Energy Robotics Travel "
-    "Fitness Finance Bakery Design Systems Capital Partners Supply Motors Learning Clinic Brewing Solar "
-    "Freight Insurance Realty Security Apparel Networks Farms Pharma Games Cloud Data Marine"
-).split()
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_PREFIX = _words(
+    "Acme Blue Bright Cedar Copper Crest Delta Ember Falcon Fern Granite Harbor Helix Indigo Iron "
+    "Juniper Keystone Lantern Linden Maple Meridian Nimbus North Oak Orbit Pine Polar Quartz Raven "
+    "Redwood River Sable Sierra Silver Spruce Summit Swift Tidal Vector Willow Zephyr Atlas Beacon "
+    "Cobalt Drift Echo "
+)
+_CORE = _words(
+    "Analytics Foods Logistics Health Studio Labs Works Dental Legal Retail Media Energy Robotics "
+    "Travel Fitness Finance Bakery Design Systems Capital Partners Supply Motors Learning Clinic "
+    "Brewing Solar Freight Insurance Realty Security Apparel Networks Farms Pharma Games Cloud Data "
+    "Marine "
+)
 _SUFFIX = ("", "", "", " Inc.", " Ltd", " GmbH", " Co.", " Group", " LLC", " & Co")
-_FIRST = (
-    "Alex Sam Jordan Taylor Morgan Casey Jamie Riley Avery Quinn Emma Liam Olivia Noah Ava Lucas Mia Leo "
-    "Zoe Ethan Nora Felix Ines Marco Anna Jonas Clara Hugo Leah Ravi Aisha Kenji Elena Mateo Sara Omar"
-).split()
-_LAST = (
-    "Smith Jones Brown Garcia Miller Davis Martin Bernard Muller Schmidt Rossi Silva Novak Kim Patel Singh "
-    "Nguyen Lopez Clark Lewis Walker Young King Wright Scott Green Baker Hill Moore Adams Nelson Carter"
-).split()
+_FIRST = _words(
+    "Alex Sam Jordan Taylor Morgan Casey Jamie Riley Avery Quinn Emma Liam Olivia Noah Ava Lucas "
+    "Mia Leo Zoe Ethan Nora Felix Ines Marco Anna Jonas Clara Hugo Leah Ravi Aisha Kenji Elena "
+    "Mateo Sara Omar "
+)
+_LAST = _words(
+    "Smith Jones Brown Garcia Miller Davis Martin Bernard Muller Schmidt Rossi Silva Novak Kim "
+    "Patel Singh Nguyen Lopez Clark Lewis Walker Young King Wright Scott Green Baker Hill Moore "
+    "Adams Nelson Carter "
+)
 
 
 @dataclass
@@ -210,7 +219,8 @@ def draw_customers(rng: np.random.Generator, n: int, acquisition_month: np.ndarr
     names, emails = _names(rng, n)
     csm = rng.integers(0, len(CSMS), n)
     owner: list[str | None] = [
-        None if segment[i] == 0 else f"{CSMS[csm[i]].lower().replace(' ', '.')}@{CSM_DOMAIN}" for i in range(n)
+        None if segment[i] == 0 else f"{CSMS[csm[i]].lower().replace(' ', '.')}@{CSM_DOMAIN}"
+        for i in range(n)
     ]
     return Customers(
         customer_id=customer_ids(n),
@@ -238,7 +248,9 @@ def draw_customers(rng: np.random.Generator, n: int, acquisition_month: np.ndarr
     )
 
 
-def acquisition_months(rng: np.random.Generator, n: int, months: int, existing_share: float = 0.2) -> np.ndarray:
+def acquisition_months(
+    rng: np.random.Generator, n: int, months: int, existing_share: float = 0.2
+) -> np.ndarray:
     """Spread ``n`` acquisitions over ``months`` with 3% monthly growth; ``existing_share`` come before.
 
     Customers acquired before the history (negative months, up to three years back) are the paying

@@ -34,8 +34,8 @@ winback (treatment)  treated arm of the built-in ``winback`` playbook           
 Base hazards per month (monthly plans): smb 2.0%, mid-market 0.8%, enterprise 0.3%; per renewal
 (annual plans): smb 15%, mid-market 9%, enterprise 4.5%. Annual plans churn only at renewal.
 
-Involuntary churn: a card payment fails at its first attempt (smb 1.2%, mid-market 0.8%, enterprise
-0.3% of card invoices; enterprise mostly pays by bank transfer and never fails), retries 3, 5 and 7
+Involuntary churn: a card payment fails at its first attempt (smb 1.6%, mid-market 1.1%, enterprise
+0.4% of card invoices; enterprise mostly pays by bank transfer and never fails), retries 3, 5 and 7
 days later each succeed with a probability set by the failure code, together recovering about a
 fifth of failed invoices; an unrecovered invoice turns uncollectible and the subscription ends at
 the last retry. This makes about a quarter of lapsed subscriptions lapse through failed payments.
@@ -96,7 +96,7 @@ class Effects:
     winback_min_mrr_usd: float = 50.0
     winback_throttle_days: int = 30
     payment_failure_probability: dict[str, float] = field(
-        default_factory=lambda: {"smb": 0.012, "mid-market": 0.008, "enterprise": 0.003}
+        default_factory=lambda: {"smb": 0.016, "mid-market": 0.011, "enterprise": 0.004}
     )
     retry_days: tuple[int, ...] = (3, 5, 7)
     retry_success: dict[str, float] = field(

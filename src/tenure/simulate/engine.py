@@ -84,7 +84,14 @@ class Engine:
         rng: np.random.Generator,
         effects: Effects = EFFECTS,
     ) -> None:
-        self.c, self.cal, self.rates, self.holdout, self.rng, self.fx = customers, calendar, rates, holdout, rng, effects
+        self.c, self.cal, self.rates, self.holdout, self.rng, self.fx = (
+            customers,
+            calendar,
+            rates,
+            holdout,
+            rng,
+            effects,
+        )
         n = len(customers)
         c = customers
         self.rec = Record(
@@ -150,7 +157,13 @@ class Engine:
         )
 
     def _end_stints(
-        self, idx: np.ndarray, at: np.ndarray, kind: int, canceled_at: np.ndarray, reason: np.ndarray, month: int
+        self,
+        idx: np.ndarray,
+        at: np.ndarray,
+        kind: int,
+        canceled_at: np.ndarray,
+        reason: np.ndarray,
+        month: int,
     ) -> None:
         self.stint_end[idx] = at
         self.lapse_month[idx] = month
@@ -206,14 +219,20 @@ class Engine:
         self._signals(m, ms, me, anchor)
 
     def _paying_at(self, t: int) -> np.ndarray:
-        return (self.stint_start <= t) & (t < self.stint_end) & (self.mrr > 0) & np.isin(self.state, (PAID, LAPSED))
+        return (
+            (self.stint_start <= t)
+            & (t < self.stint_end)
+            & (self.mrr > 0)
+            & np.isin(self.state, (PAID, LAPSED))
+        )
 
     def _winback(self, m: int, ms: int) -> None:
         if m == 0:  # no usage history yet to judge inactivity by
             return
         mrr_usd = self.mrr * self.rates[m][self.c.currency]
-        picked = np.flatnonzero(playbook.eligible(ms, self._paying_at(ms), mrr_usd, self.last_event,
-                                                  self.last_touch, self.fx))
+        picked = np.flatnonzero(
+            playbook.eligible(ms, self._paying_at(ms), mrr_usd, self.last_event, self.last_touch, self.fx)
+        )
         at = ms + 6 * 3600 + np.zeros(len(picked), dtype=np.int64)
         self.last_touch[picked] = ms
         held = self.holdout[picked]
@@ -268,13 +287,18 @@ class Engine:
         return {
             "usage_decline": np.exp(-fx.usage_coefficient * engagement),
             "ticket_spike": np.where(self.spike_until[idx] >= m, fx.ticket_spike_hazard_ratio, 1.0),
-            "nps_detractor": np.where((self.nps_until[idx] >= m) & (self.nps_group[idx] == 2),
-                                      fx.nps_detractor_hazard_ratio, 1.0),
-            "nps_passive": np.where((self.nps_until[idx] >= m) & (self.nps_group[idx] == 1),
-                                    fx.nps_passive_hazard_ratio, 1.0),
+            "nps_detractor": np.where(
+                (self.nps_until[idx] >= m) & (self.nps_group[idx] == 2), fx.nps_detractor_hazard_ratio, 1.0
+            ),
+            "nps_passive": np.where(
+                (self.nps_until[idx] >= m) & (self.nps_group[idx] == 1), fx.nps_passive_hazard_ratio, 1.0
+            ),
             "renewal_request": np.where(self.request[idx], fx.renewal_request_hazard_ratio, 1.0),
-            "poor_onboarding": np.where(early & (steps <= 1), fx.poor_onboarding_hazard_ratio,
-                                        np.where(early & (steps == 2), fx.partial_onboarding_hazard_ratio, 1.0)),
+            "poor_onboarding": np.where(
+                early & (steps <= 1),
+                fx.poor_onboarding_hazard_ratio,
+                np.where(early & (steps == 2), fx.partial_onboarding_hazard_ratio, 1.0),
+            ),
             "frailty": self.c.frailty[idx],
             "winback": np.where(at < self.winback_until[idx], fx.winback_hazard_ratio, 1.0),
         }
@@ -293,15 +317,24 @@ class Engine:
         ratios = self.hazard_ratios(idx, m, at)
         product = np.prod(np.stack(list(ratios.values())), axis=0)
         seg = c.segment[idx]
-        base = np.where(annual, np.asarray(list(fx.base_renewal_hazard.values()))[seg],
-                        np.asarray(list(fx.base_monthly_hazard.values()))[seg])
+        base = np.where(
+            annual,
+            np.asarray(list(fx.base_renewal_hazard.values()))[seg],
+            np.asarray(list(fx.base_monthly_hazard.values()))[seg],
+        )
         hazard = np.where(at_risk, base * product, 0.0)
         probability = 1.0 - np.exp(-hazard)
         churn = rng.random(len(idx)) < probability
         self.rec.hazard.add(
-            customer=idx.astype(np.int32), month=np.full(len(idx), m, dtype=np.int16), annual=annual,
-            at_risk=at_risk, base=base, **{k: v for k, v in ratios.items()}, hazard=hazard,
-            probability=probability, churned=churn,
+            customer=idx.astype(np.int32),
+            month=np.full(len(idx), m, dtype=np.int16),
+            annual=annual,
+            at_risk=at_risk,
+            base=base,
+            **{k: v for k, v in ratios.items()},
+            hazard=hazard,
+            probability=probability,
+            churned=churn,
         )
 
         gone = idx[churn]
@@ -312,23 +345,38 @@ class Engine:
             logs = np.where(active, np.log(driver_ratios), 0.0)
             dominant = np.where(logs.max(axis=1) > 0, np.asarray(DRIVERS)[logs.argmax(axis=1)], "noise")
             reason = draw_reasons(rng, dominant)
-            lead = np.where(annual[churn], rng.integers(7, 61, len(gone)), rng.integers(1, 26, len(gone))) * DAY
-            canceled_at = np.maximum(at[churn] - lead - rng.integers(0, DAY, len(gone)), self.stint_start[gone])
+            lead = (
+                np.where(annual[churn], rng.integers(7, 61, len(gone)), rng.integers(1, 26, len(gone))) * DAY
+            )
+            canceled_at = np.maximum(
+                at[churn] - lead - rng.integers(0, DAY, len(gone)), self.stint_start[gone]
+            )
             self.state[gone] = LAPSED
             self._end_stints(gone, at[churn], VOLUNTARY, canceled_at, reason, m)
             self.rec.drivers.add(
-                customer=gone.astype(np.int32), stint=self.stint[gone], at=at[churn],
-                kind=np.full(len(gone), VOLUNTARY, dtype=np.int8), dominant=dominant,
-                active=active, ratios=driver_ratios, frailty=ratios["frailty"][churn],
+                customer=gone.astype(np.int32),
+                stint=self.stint[gone],
+                at=at[churn],
+                kind=np.full(len(gone), VOLUNTARY, dtype=np.int8),
+                dominant=dominant,
+                active=active,
+                ratios=driver_ratios,
+                frailty=ratios["frailty"][churn],
                 winback=ratios["winback"][churn],
             )
             mood = self.z[gone] + self.decline[gone]
             answer = rng.random(len(gone)) < 0.5
-            self.rec.surveys.exit(rng, gone[answer], canceled_at[answer] + rng.integers(60, 1800, answer.sum()),
-                                  reason[answer])
+            self.rec.surveys.exit(
+                rng, gone[answer], canceled_at[answer] + rng.integers(60, 1800, answer.sum()), reason[answer]
+            )
             ticket = rng.random(len(gone)) < 0.3
-            self.rec.support.single(rng, gone[ticket], canceled_at[ticket] - rng.integers(0, 3600, ticket.sum()),
-                                    CANCELLATION, mood[ticket])
+            self.rec.support.single(
+                rng,
+                gone[ticket],
+                canceled_at[ticket] - rng.integers(0, 3600, ticket.sum()),
+                CANCELLATION,
+                mood[ticket],
+            )
 
         stay = idx[~churn & at_risk]
         self._changes(stay, m, anchor, renewal[~churn & at_risk])
@@ -343,7 +391,12 @@ class Engine:
         n = len(idx)
         if not n:
             return
-        old = (self.plan[idx].copy(), self.seats[idx].copy(), self.discount[idx].copy(), self.annual[idx].copy())
+        old = (
+            self.plan[idx].copy(),
+            self.seats[idx].copy(),
+            self.discount[idx].copy(),
+            self.annual[idx].copy(),
+        )
         engagement = self.z[idx] + self.decline[idx]
         annual = self.annual[idx]
 
@@ -408,8 +461,11 @@ class Engine:
         billed = np.zeros(len(self.c), dtype=bool)
         since = m - self.lapse_month
         idx = np.flatnonzero((self.state == LAPSED) & (self.stint_end <= ms) & (since >= 2) & (since <= 24))
-        p = np.where(self.lapse_kind[idx] == INVOLUNTARY, fx.reactivation_monthly_probability["involuntary"],
-                     fx.reactivation_monthly_probability["voluntary"])
+        p = np.where(
+            self.lapse_kind[idx] == INVOLUNTARY,
+            fx.reactivation_monthly_probability["involuntary"],
+            fx.reactivation_monthly_probability["voluntary"],
+        )
         back = idx[rng.random(len(idx)) < p]
         if not len(back):
             return billed
@@ -440,7 +496,9 @@ class Engine:
         )
         asks = idx[failed & (rng.random(len(idx)) < 0.35)]
         mood = self.z[asks] + self.decline[asks]
-        self.rec.support.single(rng, asks, anchor[asks] + rng.integers(DAY, 6 * DAY, len(asks)), BILLING, mood)
+        self.rec.support.single(
+            rng, asks, anchor[asks] + rng.integers(DAY, 6 * DAY, len(asks)), BILLING, mood
+        )
         gone = idx[lapsed]
         if not len(gone):
             return
@@ -449,10 +507,15 @@ class Engine:
         self._end_stints(gone, at, INVOLUNTARY, at, np.full(len(gone), PAYMENT_FAILED), m)
         n = len(gone)
         self.rec.drivers.add(
-            customer=gone.astype(np.int32), stint=self.stint[gone], at=at,
-            kind=np.full(n, INVOLUNTARY, dtype=np.int8), dominant=np.full(n, "failed_payment"),
-            active=np.zeros((n, len(DRIVERS)), dtype=bool), ratios=np.ones((n, len(DRIVERS))),
-            frailty=c.frailty[gone], winback=np.ones(n),
+            customer=gone.astype(np.int32),
+            stint=self.stint[gone],
+            at=at,
+            kind=np.full(n, INVOLUNTARY, dtype=np.int8),
+            dominant=np.full(n, "failed_payment"),
+            active=np.zeros((n, len(DRIVERS)), dtype=bool),
+            ratios=np.ones((n, len(DRIVERS))),
+            frailty=c.frailty[gone],
+            winback=np.ones(n),
         )
 
     def _window(self, ms: int, me: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -494,10 +557,12 @@ class Engine:
         d_idx = idx[due]
         next_anchor = anchor[d_idx] - ms + me
         ratios = self.hazard_ratios(d_idx, m + 1, next_anchor)
-        risk = np.prod(np.stack([ratios[k] for k in DRIVERS if k != "renewal_request"] + [ratios["frailty"]]),
-                       axis=0)
-        base = np.where(self.annual[d_idx], fx.renewal_request_annual_probability,
-                        fx.renewal_request_monthly_probability)
+        risk = np.prod(
+            np.stack([ratios[k] for k in DRIVERS if k != "renewal_request"] + [ratios["frailty"]]), axis=0
+        )
+        base = np.where(
+            self.annual[d_idx], fx.renewal_request_annual_probability, fx.renewal_request_monthly_probability
+        )
         asks = rng.random(len(d_idx)) < np.minimum(base * risk**fx.renewal_request_risk_exponent, 0.9)
         r_idx = d_idx[asks]
         self.request[r_idx] = True
@@ -509,7 +574,8 @@ class Engine:
 
         n_paying = int(self._paying_at(me - 1).sum())
         self.rec.monthly.add(
-            month=np.array([m]), paying=np.array([n_paying]),
+            month=np.array([m]),
+            paying=np.array([n_paying]),
             managed=np.array([int((self._paying_at(me - 1) & (c.segment > 0)).sum())]),
             granted=np.array([int(self.request_granted.sum())]),
         )

@@ -38,7 +38,12 @@ def holdout_mask(customer_ids: np.ndarray, holdout: float = 0.2) -> np.ndarray:
 
 
 def eligible(
-    now: int, paying: np.ndarray, mrr_usd: np.ndarray, last_event: np.ndarray, last_touch: np.ndarray, fx: Effects
+    now: int,
+    paying: np.ndarray,
+    mrr_usd: np.ndarray,
+    last_event: np.ndarray,
+    last_touch: np.ndarray,
+    fx: Effects,
 ) -> np.ndarray:
     """Which customers the playbook's run at ``now`` (seconds) picks up."""
     return (

@@ -69,7 +69,12 @@ class Support:
         self.add(rng, customers[idx], opened, category, priority, mood[idx])
 
     def spike(
-        self, rng: np.random.Generator, customers: np.ndarray, lo: np.ndarray, hi: np.ndarray, mood: np.ndarray
+        self,
+        rng: np.random.Generator,
+        customers: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        mood: np.ndarray,
     ) -> None:
         """A burst of 3–8 bug and how-to tickets within a week, for customers hitting a product problem."""
         counts = rng.integers(3, 9, len(customers))
@@ -111,7 +116,11 @@ class Support:
         p_low = 1.0 / (1.0 + np.exp(1.8 + 1.2 * mood))
         rated = rng.random(n) < 0.4
         low = rng.random(n) < p_low
-        csat = np.where(low, rng.choice([1, 2, 3], size=n, p=[0.4, 0.35, 0.25]), rng.choice([4, 5], size=n, p=[0.35, 0.65]))
+        csat = np.where(
+            low,
+            rng.choice([1, 2, 3], size=n, p=[0.4, 0.35, 0.25]),
+            rng.choice([4, 5], size=n, p=[0.35, 0.65]),
+        )
         csat = np.where(rated & (closed < self.history_end), csat, -1)
         self.tickets.add(
             customer=customers[keep].astype(np.int32),

@@ -31,12 +31,19 @@ README = """# Ground truth of the Tenure demo business
 This folder is not part of the canonical dataset (`tenure import` ignores it). It records what the
 simulation really did, so models and uplift reports can be checked against it.
 
-| file | one row per | columns |
-| --- | --- | --- |
-| drivers.parquet | churn (ended paid subscription) | customer_id, subscription_id, churned_at, churn_type (voluntary / involuntary), dominant_driver, drivers (active drivers joined by `;`: usage_decline, ticket_spike, nps_detractor, nps_passive, renewal_request, poor_onboarding, or `noise`; `failed_payment` for involuntary churn), hr_<driver> (hazard ratio of each driver at the decision), hr_frailty, hr_winback |
-| hazard.parquet | paying customer and month (at the billing anchor) | customer_id, month, billing (monthly / annual), at_risk (false for annual plans between renewals), base_hazard, hr_<driver>, hr_frailty, hr_winback, hazard, churn_probability = 1 − exp(−hazard), churned (voluntarily, at this anchor) |
-| customers.parquet | customer | customer_id, segment, onboarding_steps (−1: joined before the history), frailty, engagement_level, card_payer, winback_arm |
-| effects.json | — | `effects`: every planted effect size; `orders`: the add-on orders' true BG/NBD and Gamma-Gamma parameters; `summary`: realised figures |
+- `drivers.<format>`, one row per churn (an ended paid subscription): customer_id, subscription_id,
+  churned_at, churn_type (voluntary / involuntary), dominant_driver, drivers (the active drivers
+  joined by `;`: usage_decline, ticket_spike, nps_detractor, nps_passive, renewal_request,
+  poor_onboarding, or `noise` when none was; `failed_payment` for involuntary churn), hr_<driver>
+  (each driver's hazard ratio at the decision), hr_frailty, hr_winback.
+- `hazard.<format>`, one row per paying customer and month (at the billing anchor): customer_id,
+  month, billing (monthly / annual), at_risk (false for annual plans between renewals), base_hazard,
+  hr_<driver>, hr_frailty, hr_winback, hazard, churn_probability = 1 − exp(−hazard), churned
+  (voluntarily, at this anchor).
+- `customers.<format>`, one row per customer: customer_id, segment, onboarding_steps (−1: joined
+  before the history), frailty, engagement_level, card_payer, winback_arm.
+- `effects.json`: `effects`, every planted effect size; `orders`, the add-on orders' true BG/NBD and
+  Gamma-Gamma parameters; `summary`, realised figures; `generated`, the arguments used.
 
 A driver is *active* when its hazard ratio exceeds 1 (for usage_decline: at least 1.5, i.e. engagement
 0.5 or more below the customer's normal). The dominant driver is the active one with the largest
@@ -49,10 +56,17 @@ def build_drivers(drivers: Chunks, customer_ids: pa.Array) -> pa.Table:
     """``drivers.parquet``: one row per churn with its drivers."""
     d = drivers.columns()
     if not d:
-        d = {"customer": np.empty(0, np.int32), "stint": np.empty(0, np.int32), "at": np.empty(0, np.int64),
-             "kind": np.empty(0, np.int8), "dominant": np.empty(0, object),
-             "active": np.empty((0, len(DRIVERS)), bool), "ratios": np.empty((0, len(DRIVERS))),
-             "frailty": np.empty(0), "winback": np.empty(0)}
+        d = {
+            "customer": np.empty(0, np.int32),
+            "stint": np.empty(0, np.int32),
+            "at": np.empty(0, np.int64),
+            "kind": np.empty(0, np.int8),
+            "dominant": np.empty(0, object),
+            "active": np.empty((0, len(DRIVERS)), bool),
+            "ratios": np.empty((0, len(DRIVERS))),
+            "frailty": np.empty(0),
+            "winback": np.empty(0),
+        }
     order = np.lexsort((d["at"], d["customer"]))
     d = {k: v[order] for k, v in d.items()}
     names = np.asarray(DRIVERS, dtype=object)

@@ -36,7 +36,7 @@ EVENT_TYPES = (
     "onboarding_integration",
 )
 ONBOARDING_TYPES = (6, 7, 8, 9)
-MONTHLY_RATE_PER_USER = np.array([4.0, 3.2, 1.0, 0.35, 0.03, 0.06])
+MONTHLY_RATE_PER_USER = np.array([2.4, 1.9, 0.6, 0.2, 0.02, 0.04])
 """Events a month per (effective) user at normal engagement, for the first six event types."""
 
 PROPERTIES = (
@@ -53,7 +53,7 @@ PROPERTIES = (
     '{"source": "csv_upload"}',
     '{"source": "api"}',
 )
-"""The JSON ``properties`` values events can carry (export format, integration, invite role, import source)."""
+"""The JSON ``properties`` events can carry: export format, integration, invite role, import source."""
 _PROPERTY_CHOICES = {3: (0, 3), 4: (3, 8), 5: (8, 10), 7: (10, 12)}
 
 _HOUR_WEIGHTS = np.array([1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 18, 16, 13, 16, 17, 16, 14, 11, 8, 6, 5, 4, 2, 1.0])
