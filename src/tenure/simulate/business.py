@@ -3,6 +3,7 @@
 Examples
 --------
 >>> b = simulate(customers=200, months=6, seed=1, end="2025-01-01")
+>>> from tenure.schema import TABLES
 >>> sorted(b.tables) == sorted(TABLES)
 True
 >>> b.tables["customers"].num_rows
@@ -23,7 +24,7 @@ from tenure.errors import ConfigurationError
 from tenure.simulate import costs, tables, truth
 from tenure.simulate.calendar import DAY, Calendar
 from tenure.simulate.customers import SEGMENTS, acquisition_months, draw_customers
-from tenure.simulate.effects import EFFECTS
+from tenure.simulate.effects import EFFECTS, Effects
 from tenure.simulate.engine import INVOLUNTARY, VOLUNTARY, Engine, Record
 from tenure.simulate.orders import ORDER_TRUTH, simulate_orders
 from tenure.simulate.playbook import holdout_mask
@@ -107,6 +108,7 @@ def simulate(
     seed: int = 0,
     end: str | dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    effects: Effects = EFFECTS,
 ) -> Business:
     """Simulate a subscription business with known churn drivers.
 
@@ -122,6 +124,9 @@ def simulate(
         The history ends at the start of this date's month (default: the current month, UTC).
     progress
         Called as ``progress(done, total)`` after each simulated month.
+    effects
+        The planted effect sizes (:mod:`tenure.simulate.effects`); change them with
+        ``dataclasses.replace(EFFECTS, ...)`` to plant a different story.
 
     Returns
     -------
@@ -147,9 +152,9 @@ def simulate(
     c = draw_customers(rng_customers, customers, acquired)
     first_month = min(int(acquired.min()), 0)
     all_rates = monthly_rates(rng_misc, months - first_month)
-    holdout = holdout_mask(c.customer_id, EFFECTS.winback_holdout)
+    holdout = holdout_mask(c.customer_id, effects.winback_holdout)
 
-    engine = Engine(c, calendar, all_rates[-first_month:], holdout, rng_engine)
+    engine = Engine(c, calendar, all_rates[-first_month:], holdout, rng_engine, effects)
     record = engine.run(progress)
 
     ids = pa.array(c.customer_id, type=pa.string())
@@ -179,8 +184,8 @@ def simulate(
         "customers": truth.build_truth_customers(c, engine.steps, holdout),
     }
     summary = summarise(record, c.segment, calendar)
-    effects = {
-        "effects": EFFECTS.to_dict(),
+    planted = {
+        "effects": effects.to_dict(),
         "orders": ORDER_TRUTH,
         "summary": summary,
         "generated": {
@@ -190,7 +195,7 @@ def simulate(
             "end": end_date.isoformat(),
         },
     }
-    return Business(canonical, ground, effects, int(seed), months, end_date, summary)
+    return Business(canonical, ground, planted, int(seed), months, end_date, summary)
 
 
 def _ticket_csat(record: Record, history_end: int) -> None:
@@ -233,12 +238,15 @@ def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
         vol_at = d["at"][d["kind"] == VOLUNTARY]
         vol_cust = d["customer"][d["kind"] == VOLUNTARY]
         arms = {}
+        # Each customer's first touch: later touches go to the survivors of earlier ones.
+        first = np.zeros(len(t["customer"]), dtype=bool)
+        first[np.unique(t["customer"], return_index=True)[1]] = True
         for arm, held in (("treated", False), ("holdout", True)):
-            sel = t["holdout"] == held
+            sel = first & (t["holdout"] == held)
             cust, at = t["customer"][sel], t["at"][sel]
             churned = _churned_within(cust, at, vol_cust, vol_at, 60 * DAY)
             arms[arm] = {
-                "touches": int(sel.sum()),
+                "customers": int(sel.sum()),
                 "voluntary_churn_60d": round(float(churned.mean()), 4) if len(churned) else None,
             }
         out["winback"] = arms

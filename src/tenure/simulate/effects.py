@@ -62,21 +62,23 @@ class Effects:
     """Every planted effect size of the demo business (see the module docstring for the story)."""
 
     base_monthly_hazard: dict[str, float] = field(
-        default_factory=lambda: {"smb": 0.020, "mid-market": 0.008, "enterprise": 0.003}
+        default_factory=lambda: {"smb": 0.011, "mid-market": 0.004, "enterprise": 0.0012}
     )
     base_renewal_hazard: dict[str, float] = field(
-        default_factory=lambda: {"smb": 0.15, "mid-market": 0.09, "enterprise": 0.045}
+        default_factory=lambda: {"smb": 0.09, "mid-market": 0.05, "enterprise": 0.02}
     )
-    usage_coefficient: float = 0.8
+    usage_coefficient: float = 1.2
     """Hazard ratio of engagement ``z`` is ``exp(-usage_coefficient * z)``."""
     engagement_persistence: float = 0.7
     engagement_noise_sd: float = 0.25
-    decline_start_probability: float = 0.025
+    decline_start_probability: float = 0.035
     decline_end_probability: float = 0.20
-    decline_step: float = 0.5
+    decline_step: float = 0.7
     decline_floor: float = -3.0
     ticket_spike_probability: float = 0.04
     ticket_spike_hazard_ratio: float = 2.0
+    spike_disengagement_probability: float = 0.5
+    """Chance that a ticket spike starts a disengagement spell."""
     ticket_spike_months: int = 2
     nps_detractor_hazard_ratio: float = 2.5
     nps_passive_hazard_ratio: float = 1.3
@@ -87,6 +89,8 @@ class Effects:
     renewal_request_risk_exponent: float = 0.7
     poor_onboarding_hazard_ratio: float = 2.0
     partial_onboarding_hazard_ratio: float = 1.4
+    poor_onboarding_engagement: float = -0.8
+    """Starting engagement of customers who did 0–1 onboarding steps."""
     onboarding_effect_months: int = 6
     frailty_sd: float = 0.5
     winback_hazard_ratio: float = 0.7

@@ -233,7 +233,7 @@ class Engine:
         picked = np.flatnonzero(
             playbook.eligible(ms, self._paying_at(ms), mrr_usd, self.last_event, self.last_touch, self.fx)
         )
-        at = ms + 6 * 3600 + np.zeros(len(picked), dtype=np.int64)
+        at = np.full(len(picked), ms, dtype=np.int64)
         self.last_touch[picked] = ms
         held = self.holdout[picked]
         self.winback_until[picked[~held]] = ms + self.fx.winback_effect_days * DAY
@@ -252,8 +252,11 @@ class Engine:
         self.created[idx] = created
         self.paid_start_month[idx] = m
         self.renewal_month[idx] = m + 12
-        steps = usage.generate_onboarding(rng, self.rec.events, idx, created, c.onboarding_share[idx])
+        steps, last = usage.generate_onboarding(rng, self.rec.events, idx, created, c.onboarding_share[idx])
         self.steps[idx] = steps
+        self.last_event[idx] = np.maximum(self.last_event[idx], last)
+        # Customers who barely onboarded start below their normal engagement.
+        self.z[idx] = np.where(steps <= 1, self.fx.poor_onboarding_engagement, self.z[idx])
         self.last_event[idx] = np.maximum(self.last_event[idx], created)
 
         t_idx = idx[trial]
@@ -544,6 +547,9 @@ class Engine:
         spike = paying & (rng.random(len(idx)) < fx.ticket_spike_probability)
         self.rec.support.spike(rng, idx[spike], lo[spike], hi[spike], mood[spike])
         self.spike_until[idx[spike]] = m + fx.ticket_spike_months
+        # A product problem often starts a disengagement spell: frustrated users log in less.
+        frustrated = idx[spike][rng.random(int(spike.sum())) < fx.spike_disengagement_probability]
+        self.in_spell[frustrated] = True
 
         asked = paying & (rng.random(len(idx)) < 0.45 / 6)
         a_idx = idx[asked]

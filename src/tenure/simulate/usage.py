@@ -134,11 +134,12 @@ def generate_events(
 
 def generate_onboarding(
     rng: np.random.Generator, out: Chunks, customers: np.ndarray, created: np.ndarray, share: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw each new customer's onboarding steps done within 30 days of ``created``.
 
-    Returns the number of steps (0–4) each customer completed; the steps done are written as
-    ``onboarding_*`` events by the first user, in order profile, import, invite, integration.
+    Returns the number of steps (0–4) each customer completed and the instant of each one's last
+    step (``-1`` for none); the steps done are written as ``onboarding_*`` events by the first user,
+    in order profile, import, invite, integration.
     """
     steps = rng.binomial(4, share)
     cust_rep = np.repeat(np.arange(len(customers)), steps)
@@ -149,7 +150,9 @@ def generate_onboarding(
     day = np.minimum(order * 5 + rng.integers(0, 6, len(order)), 29)
     times = created[cust_rep] + day * DAY + rng.integers(0, DAY, len(order))
     _add(rng, out, customers[cust_rep], types, times, np.zeros(len(order), dtype=np.int32))
-    return steps
+    last = np.full(len(customers), -1, dtype=np.int64)
+    np.maximum.at(last, cust_rep, times)
+    return steps, last
 
 
 def _add(
