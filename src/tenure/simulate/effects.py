@@ -15,24 +15,25 @@ The hazard ratios (each customer-month's values are in ``ground_truth/hazard.par
 ===================  ===========================================================  ==================
 driver               mechanism                                                    hazard ratio
 ===================  ===========================================================  ==================
-usage_decline        a latent engagement state drives events; customers fall      exp(−0.8 × z):
-                     into a disengagement spell (2.5%/month, ends 20%/month)      about 4× at z = −2,
-                     in which engagement sinks 0.5 a month; usage therefore       9× at z = −3
+usage_decline        a latent engagement state drives events; customers fall      exp(−1.2 × z):
+                     into a disengagement spell (3.5%/month, ends 20%/month)      about 11× at z = −2,
+                     in which engagement sinks 0.7 a month; usage therefore       37× at z = −3
                      decays months before the cancellation it causes
 ticket_spike         a product problem (4%/month) brings a burst of 3–8 bug      2.0 for 2 months
-                     and how-to tickets
+                     and how-to tickets, and half the time a disengagement spell
 nps_detractor        an NPS answer of 0–6 (likelier when engagement is low)       2.5 for 6 months
 nps_passive          an NPS answer of 7–8                                         1.3 for 6 months
 renewal_request      a discount_request or contract_change ticket 2–6 weeks       2.0 at that renewal
                      before renewal, filed mostly by already at-risk customers
 poor_onboarding      0–1 of the 4 onboarding steps done in the first 30 days      2.0 for 6 months
-                     (2 steps: 1.4)
+                     (2 steps: 1.4); such customers also start at z = −0.8
 noise                a per-customer frailty, Gamma with mean 1 and sd 0.5         frailty
 winback (treatment)  treated arm of the built-in ``winback`` playbook             0.7 for 60 days
 ===================  ===========================================================  ==================
 
-Base hazards per month (monthly plans): smb 2.0%, mid-market 0.8%, enterprise 0.3%; per renewal
-(annual plans): smb 15%, mid-market 9%, enterprise 4.5%. Annual plans churn only at renewal.
+Base hazards per month (monthly plans): smb 1.1%, mid-market 0.4%, enterprise 0.12%; per renewal
+(annual plans): smb 9%, mid-market 5%, enterprise 2%. Annual plans churn only at renewal. With the
+drivers this gives monthly logo churn of about 3.5–4% (smb), 1.8% (mid-market) and 0.7% (enterprise).
 
 Involuntary churn: a card payment fails at its first attempt (smb 1.6%, mid-market 1.1%, enterprise
 0.4% of card invoices; enterprise mostly pays by bank transfer and never fails), retries 3, 5 and 7
@@ -43,8 +44,9 @@ the last retry. This makes about a quarter of lapsed subscriptions lapse through
 The win-back playbook: on the first day of each month, paying customers (MRR ≥ 50 USD) with no
 event in the last 14 days, not touched in the last 30 days, are eligible; ``assign_arm("winback",
 customer_id, 0.2)`` holds out about 20%; both arms get a ``touches`` row; the treated arm's voluntary
-hazard is multiplied by 0.7 for the 60 days after the touch, so its 60-day voluntary churn
-probability falls by about 30% (relative).
+hazard is multiplied by 0.7 for the 60 days after the touch. Because the hazards of disengaged
+customers are high and probabilities saturate, the realised 60-day voluntary churn after a first
+touch falls by about 15–30% (relative) rather than the full 30%.
 
 Examples
 --------
