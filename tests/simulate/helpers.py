@@ -43,9 +43,7 @@ def monthly_logo_churn(
     return pd.Series({k: lost[k] / start[k] for k in start})
 
 
-def count_in_windows(
-    events: pd.DataFrame, customers: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
+def count_in_windows(events: pd.DataFrame, customers: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Number of events of each customer in [lo, hi), vectorised with a sorted composite key."""
     codes, uniques = pd.factorize(events.customer_id)
     lookup = pd.Series(np.arange(len(uniques)), index=uniques)

@@ -43,9 +43,7 @@ def test_hash_keyed_tables_have_no_duplicate_keys(frames: dict[str, pd.DataFrame
 
 
 @pytest.mark.parametrize(("name", "column", "target"), REFERENCES)
-def test_references_name_existing_rows(
-    frames: dict[str, pd.DataFrame], name: str, column: str, target: str
-) -> None:
+def test_references_name_existing_rows(frames: dict[str, pd.DataFrame], name: str, column: str, target: str) -> None:
     known = set(frames[target][TABLES[target].key[0]])
     assert set(frames[name][column].dropna()) <= known
 
@@ -64,11 +62,7 @@ def test_numbers_respect_the_schema_bounds_and_choices(frames: dict[str, pd.Data
     for column in TABLES[name].columns:
         values = frame[column.name].dropna()
         if column.minimum is not None:
-            assert (
-                (values > column.minimum).all()
-                if column.exclusive_minimum
-                else (values >= column.minimum).all()
-            )
+            assert (values > column.minimum).all() if column.exclusive_minimum else (values >= column.minimum).all()
         if column.maximum is not None:
             assert (values <= column.maximum).all()
         if column.choices:
@@ -129,9 +123,7 @@ def test_events_cover_usage_and_onboarding_types_from_several_users(frames: dict
 
 def test_tickets_include_renewal_requests_and_the_usual_categories(frames: dict[str, pd.DataFrame]) -> None:
     tickets = frames["tickets"]
-    assert {"discount_request", "contract_change", "bug", "how_to", "billing", "cancellation"} <= set(
-        tickets.category
-    )
+    assert {"discount_request", "contract_change", "bug", "how_to", "billing", "cancellation"} <= set(tickets.category)
     assert set(tickets.priority) == {"low", "normal", "high", "urgent"}
     assert 0.2 < tickets.csat.notna().mean() < 0.6
 

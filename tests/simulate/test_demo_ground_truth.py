@@ -48,9 +48,7 @@ def test_listed_drivers_match_their_hazard_ratios(truth: dict[str, pd.DataFrame]
         listed = d.drivers.str.split(";").apply(lambda xs, n=name: n in xs)
         threshold = 1.5 if name == "usage_decline" else 1.0
         ratio = d[f"hr_{name}"]
-        assert (listed == ((ratio >= threshold) if name == "usage_decline" else (ratio > threshold))).all(), (
-            name
-        )
+        assert (listed == ((ratio >= threshold) if name == "usage_decline" else (ratio > threshold))).all(), name
     assert d.dominant_driver.isin([*DRIVERS, "noise"]).all()
     assert d.dominant_driver.nunique() >= 5
 

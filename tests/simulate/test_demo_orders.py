@@ -22,3 +22,12 @@ def test_mean_order_value_matches_the_gamma_gamma_parameters(frames: dict[str, p
     expected = gg["p"] * gg["gamma"] / (gg["q"] - 1)
     assert np.isclose(frames["orders"].amount.mean(), expected, rtol=0.2)
     assert (frames["orders"].amount > 0).all()
+
+
+def test_every_order_lies_between_its_customers_sign_up_and_the_end_of_history(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    orders = frames["orders"].merge(frames["customers"][["customer_id", "created_at"]], on="customer_id")
+    history_end = frames["subscriptions"].start_date.max()
+    assert (orders.ordered_at >= orders.created_at).all()
+    assert orders.ordered_at.max() <= history_end + pd.Timedelta(days=31)

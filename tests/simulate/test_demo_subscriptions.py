@@ -47,9 +47,7 @@ def test_annual_mrr_is_normalised_to_a_month(frames: dict[str, pd.DataFrame]) ->
 
     invoices = frames["invoices"].sort_values("issued_at")
     annual = s[(s.billing_period_months == 12) & (s.mrr > 0)]
-    joined = invoices.merge(
-        annual, left_on=["customer_id", "issued_at"], right_on=["customer_id", "start_date"]
-    )
+    joined = invoices.merge(annual, left_on=["customer_id", "issued_at"], right_on=["customer_id", "start_date"])
     assert len(joined) > 50
     assert np.allclose(joined.amount, np.round(joined.mrr * 12, 2), atol=0.01)
 

@@ -40,13 +40,9 @@ def test_touched_customers_were_inactive_for_14_days_and_paying_at_least_50(
     rates = frames["rates"].sort_values("date")
     sample = touches.sample(50, random_state=0)
     for row in sample.itertuples():
-        paying = active_paying(frames["subscriptions"], row.touched_at).query(
-            "customer_id == @row.customer_id"
-        )
+        paying = active_paying(frames["subscriptions"], row.touched_at).query("customer_id == @row.customer_id")
         assert len(paying) == 1
-        rate = rates[(rates.currency == paying.currency.iloc[0]) & (rates.date <= row.touched_at)].rate.iloc[
-            -1
-        ]
+        rate = rates[(rates.currency == paying.currency.iloc[0]) & (rates.date <= row.touched_at)].rate.iloc[-1]
         assert paying.mrr.iloc[0] * rate >= 50
 
 
@@ -57,9 +53,7 @@ def test_the_treated_arm_churns_less_within_60_days_of_its_first_touch(
     s = frames["subscriptions"]
     voluntary = s[s.cancel_reason.notna() & (s.cancel_reason != "payment_failed")]
     joined = touches.merge(voluntary[["customer_id", "end_date"]], on="customer_id", how="left")
-    joined["churned"] = (joined.end_date > joined.touched_at) & (
-        joined.end_date <= joined.touched_at + 60 * DAY
-    )
+    joined["churned"] = (joined.end_date > joined.touched_at) & (joined.end_date <= joined.touched_at + 60 * DAY)
     per_touch = joined.groupby("touch_id").agg(arm=("arm", "first"), churned=("churned", "any"))
     rate = per_touch.groupby("arm").churned.mean()
     assert rate["treated"] < rate["holdout"]

@@ -28,9 +28,7 @@ def write_demo(
     customers: Annotated[int, typer.Option(min=1, help="Customers acquired over the history.")] = 2000,
     months: Annotated[int, typer.Option(min=1, max=240, help="Length of the history in months.")] = 24,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed and end give the same files.")] = 0,
-    format: Annotated[
-        DemoFormat, typer.Option("--format", help="File format of the tables.")
-    ] = DemoFormat.parquet,
+    format: Annotated[DemoFormat, typer.Option("--format", help="File format of the tables.")] = DemoFormat.parquet,
     end: Annotated[
         str | None,
         typer.Option(help="The history ends at the start of this date's month (default: this month, UTC)."),
@@ -42,9 +40,7 @@ def write_demo(
     try:
         end_date = dt.date.fromisoformat(end) if end else None
     except ValueError:
-        raise typer.BadParameter(
-            f"expected a date like 2025-01-01, got {end!r}", param_hint="--end"
-        ) from None
+        raise typer.BadParameter(f"expected a date like 2025-01-01, got {end!r}", param_hint="--end") from None
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -74,9 +74,7 @@ class Business:
         >>> any(p.name == "customers.csv" for p in paths)
         True
         """
-        return write_business(
-            self.tables, self.truth, self.effects, truth.README, directory, format, progress
-        )
+        return write_business(self.tables, self.truth, self.effects, truth.README, directory, format, progress)
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{k}={v.num_rows:,}" for k, v in self.tables.items())
@@ -175,9 +173,7 @@ def simulate(
         "touches": tables.build_touches(record.touches, ids),
     }
     _ticket_csat(record, calendar.history_end)
-    canonical["responses"] = tables.build_responses(
-        record.surveys.responses, record.surveys.comment_texts, ids
-    )
+    canonical["responses"] = tables.build_responses(record.surveys.responses, record.surveys.comment_texts, ids)
     ground = {
         "drivers": truth.build_drivers(record.drivers, ids),
         "hazard": truth.build_hazard(record.hazard, ids, calendar),

@@ -219,8 +219,7 @@ def draw_customers(rng: np.random.Generator, n: int, acquisition_month: np.ndarr
     names, emails = _names(rng, n)
     csm = rng.integers(0, len(CSMS), n)
     owner: list[str | None] = [
-        None if segment[i] == 0 else f"{CSMS[csm[i]].lower().replace(' ', '.')}@{CSM_DOMAIN}"
-        for i in range(n)
+        None if segment[i] == 0 else f"{CSMS[csm[i]].lower().replace(' ', '.')}@{CSM_DOMAIN}" for i in range(n)
     ]
     return Customers(
         customer_id=customer_ids(n),
@@ -248,9 +247,7 @@ def draw_customers(rng: np.random.Generator, n: int, acquisition_month: np.ndarr
     )
 
 
-def acquisition_months(
-    rng: np.random.Generator, n: int, months: int, existing_share: float = 0.2
-) -> np.ndarray:
+def acquisition_months(rng: np.random.Generator, n: int, months: int, existing_share: float = 0.2) -> np.ndarray:
     """Spread ``n`` acquisitions over ``months`` with 3% monthly growth; ``existing_share`` come before.
 
     Customers acquired before the history (negative months, up to three years back) are the paying

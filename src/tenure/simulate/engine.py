@@ -219,12 +219,7 @@ class Engine:
         self._signals(m, ms, me, anchor)
 
     def _paying_at(self, t: int) -> np.ndarray:
-        return (
-            (self.stint_start <= t)
-            & (t < self.stint_end)
-            & (self.mrr > 0)
-            & np.isin(self.state, (PAID, LAPSED))
-        )
+        return (self.stint_start <= t) & (t < self.stint_end) & (self.mrr > 0) & np.isin(self.state, (PAID, LAPSED))
 
     def _winback(self, m: int, ms: int) -> None:
         if m == 0:  # no usage history yet to judge inactivity by
@@ -348,12 +343,8 @@ class Engine:
             logs = np.where(active, np.log(driver_ratios), 0.0)
             dominant = np.where(logs.max(axis=1) > 0, np.asarray(DRIVERS)[logs.argmax(axis=1)], "noise")
             reason = draw_reasons(rng, dominant)
-            lead = (
-                np.where(annual[churn], rng.integers(7, 61, len(gone)), rng.integers(1, 26, len(gone))) * DAY
-            )
-            canceled_at = np.maximum(
-                at[churn] - lead - rng.integers(0, DAY, len(gone)), self.stint_start[gone]
-            )
+            lead = np.where(annual[churn], rng.integers(7, 61, len(gone)), rng.integers(1, 26, len(gone))) * DAY
+            canceled_at = np.maximum(at[churn] - lead - rng.integers(0, DAY, len(gone)), self.stint_start[gone])
             self.state[gone] = LAPSED
             self._end_stints(gone, at[churn], VOLUNTARY, canceled_at, reason, m)
             self.rec.drivers.add(
@@ -499,9 +490,7 @@ class Engine:
         )
         asks = idx[failed & (rng.random(len(idx)) < 0.35)]
         mood = self.z[asks] + self.decline[asks]
-        self.rec.support.single(
-            rng, asks, anchor[asks] + rng.integers(DAY, 6 * DAY, len(asks)), BILLING, mood
-        )
+        self.rec.support.single(rng, asks, anchor[asks] + rng.integers(DAY, 6 * DAY, len(asks)), BILLING, mood)
         gone = idx[lapsed]
         if not len(gone):
             return
@@ -563,9 +552,7 @@ class Engine:
         d_idx = idx[due]
         next_anchor = anchor[d_idx] - ms + me
         ratios = self.hazard_ratios(d_idx, m + 1, next_anchor)
-        risk = np.prod(
-            np.stack([ratios[k] for k in DRIVERS if k != "renewal_request"] + [ratios["frailty"]]), axis=0
-        )
+        risk = np.prod(np.stack([ratios[k] for k in DRIVERS if k != "renewal_request"] + [ratios["frailty"]]), axis=0)
         base = np.where(
             self.annual[d_idx], fx.renewal_request_annual_probability, fx.renewal_request_monthly_probability
         )

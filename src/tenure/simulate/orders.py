@@ -66,7 +66,7 @@ def simulate_orders(
         return np.round(rng.gamma(gg["p"], 1.0 / nu[sel]), 2)
 
     alive = np.arange(len(buyers))
-    out.add(customer=buyers.astype(np.int32), at=t, amount=spend(alive))
+    out.add(customer=buyers.astype(np.int32), at=t.copy(), amount=spend(alive))
     # As in BG/NBD, a buyer can drop out only after a repeat purchase.
     while len(alive):
         gap = rng.exponential(1.0 / lam[alive]) * DAY

@@ -61,11 +61,7 @@ def build_subscriptions(
     e_order = np.argsort(e_key, kind="stable")
     e_key = e_key[e_order]
     pos = np.searchsorted(e_key, key)
-    found = (
-        (pos < len(e_key)) & (e_key[np.minimum(pos, len(e_key) - 1)] == key)
-        if len(e_key)
-        else np.zeros(n, bool)
-    )
+    found = (pos < len(e_key)) & (e_key[np.minimum(pos, len(e_key) - 1)] == key) if len(e_key) else np.zeros(n, bool)
     take = e_order[np.minimum(pos, max(len(e_key) - 1, 0))]
 
     last = np.ones(n, dtype=bool)

@@ -118,9 +118,7 @@ class Surveys:
             self.comment_texts.append(text)
         return self._comment_index[text]
 
-    def nps(
-        self, rng: np.random.Generator, customers: np.ndarray, at: np.ndarray, z: np.ndarray
-    ) -> np.ndarray:
+    def nps(self, rng: np.random.Generator, customers: np.ndarray, at: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Record NPS answers of ``customers`` at ``at`` given engagement ``z``; returns the scores."""
         n = len(customers)
         p_detractor = 1.0 / (1.0 + np.exp(2.3 + 1.1 * z))
@@ -143,9 +141,7 @@ class Surveys:
         )
         return score
 
-    def exit(
-        self, rng: np.random.Generator, customers: np.ndarray, at: np.ndarray, reason: np.ndarray
-    ) -> None:
+    def exit(self, rng: np.random.Generator, customers: np.ndarray, at: np.ndarray, reason: np.ndarray) -> None:
         """Record exit-survey answers (satisfaction 1–5, the reason, often a comment)."""
         n = len(customers)
         score = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.25, 0.3, 0.25, 0.15, 0.05])

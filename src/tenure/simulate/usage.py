@@ -175,6 +175,4 @@ def _add(
     for t, (a, b) in _PROPERTY_CHOICES.items():
         sel = types == t
         props[sel] = rng.integers(a, b, int(sel.sum()))
-    out.add(
-        customer=customers.astype(np.int32), type=types, time=times, user=user, value=value, properties=props
-    )
+    out.add(customer=customers.astype(np.int32), type=types, time=times, user=user, value=value, properties=props)
