@@ -73,3 +73,20 @@ class Settings(BaseSettings):
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with keyword overrides on top."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def reference_markdown() -> str:
+    """The settings reference (``docs/settings.md``), generated from :class:`Settings`."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is an environment variable, `TENURE_` followed by its name. Metric options",
+        "default to ChartMogul's published conventions where vendors disagree (see docs/metrics.md).",
+        "",
+        "| variable | default | meaning |",
+        "| --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else f"`{field.default}`"
+        lines.append(f"| `TENURE_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
