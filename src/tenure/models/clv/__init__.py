@@ -4,3 +4,5 @@ from tenure.models.clv.summary import customer_summary, summary_from_orders, sum
 
 __all__ = ["BGNBD", "customer_summary", "summary_from_orders", "summary_with_holdout"]
 from tenure.models.clv.paretonbd import ParetoNBD
+from tenure.models.clv.gammagamma import GammaGamma
+from tenure.models.clv.sbg import ShiftedBetaGeometric
