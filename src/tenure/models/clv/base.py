@@ -31,11 +31,8 @@ __all__ = ["CLVModel", "as_float_array", "group_rows", "rfm_from", "validate_rfm
 _LOG_BOUND = 21.0
 
 _GENERIC_REMEDIES = (
-    "Check the input: frequency counts repeat purchases (not all purchases), recency and T are in the "
-    "same time unit and 0 <= recency <= T for every customer.",
-    "Make sure the data have enough signal: a few hundred customers or more, some of them with repeat "
-    "purchases, observed over a period long enough to see both repeat buying and lapsing.",
-    "Try another time unit (weeks instead of days) so parameters are of order 0.01-100.",
+    "Make sure the data have enough signal: a few hundred customers or more, observed long enough to "
+    "see customers both stay and leave.",
     "Pass starting values close to what you expect with fit(..., initial_params={...}).",
     "If the model still does not converge, the data may not support it: try a simpler model or "
     "report the data shape in an issue.",

@@ -43,6 +43,9 @@ class BGNBD(CLVModel):
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     _model_name: ClassVar[str] = "BG/NBD"
     _remedies: ClassVar[tuple[str, ...]] = (
+        "Check the input: frequency counts repeat purchases (not all purchases), recency and T are in "
+        "the same time unit and 0 <= recency <= T for every customer.",
+        "Try another time unit (weeks instead of days) so the parameters are of order 0.01-100.",
         "BG/NBD needs repeat buyers: if almost nobody has frequency > 0, the dropout parameters a and b "
         "cannot be estimated.",
     )

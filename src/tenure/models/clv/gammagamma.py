@@ -29,8 +29,9 @@ class GammaGamma(CLVModel):
 
     Examples
     --------
-    >>> from tenure.models.clv import GammaGamma
-    >>> m = GammaGamma().fit([1, 2, 5, 3, 1, 4] * 50, [30.0, 42.5, 18.2, 25.0, 80.0, 33.3] * 50)
+    >>> from tenure.models.clv import GammaGamma, simulate_gammagamma
+    >>> data = simulate_gammagamma([1, 2, 5, 3] * 500, {"p": 6.0, "q": 4.0, "gamma": 15.0}, random_state=0)
+    >>> m = GammaGamma().fit(data["frequency"], data["monetary_value"])
     >>> sorted(m.params_)
     ['gamma', 'p', 'q']
     >>> bool(m.expected_spend(2, 30.0)[0] > 0)

@@ -43,7 +43,7 @@ class ParetoNBD(CLVModel):
     >>> m = ParetoNBD()
     >>> m.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
     >>> round(float(m.probability_alive(2, 30.43, 38.86)[0]), 3)
-    0.857
+    0.869
     >>> bool(np.isfinite(m.log_likelihood_rows(10_000, 38.0, 39.0)[0]))
     True
     """
@@ -51,6 +51,9 @@ class ParetoNBD(CLVModel):
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
     _model_name: ClassVar[str] = "Pareto/NBD"
     _remedies: ClassVar[tuple[str, ...]] = (
+        "Check the input: frequency counts repeat purchases (not all purchases), recency and T are in "
+        "the same time unit and 0 <= recency <= T for every customer.",
+        "Try another time unit (weeks instead of days) so the parameters are of order 0.01-100.",
         "Pareto/NBD's dropout parameters s and beta are weakly identified when few customers lapse "
         "during calibration; a longer calibration period helps, or use BG/NBD.",
     )

@@ -170,7 +170,7 @@ class ShiftedBetaGeometric(CLVModel):
         >>> m = ShiftedBetaGeometric()
         >>> m.params_ = {"alpha": 0.704, "beta": 1.182}
         >>> round(float(m.derl(0.1, renewals=0)[0]), 3)
-        2.964
+        2.965
         """
         alpha, beta = self._theta()
         if discount_rate <= 0 and alpha <= 1:
