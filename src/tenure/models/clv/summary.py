@@ -64,7 +64,8 @@ def _relation(con: duckdb.DuckDBPyConnection, data: Any, columns: dict[str, str]
     if isinstance(data, str | Path):
         path = str(data)
         reader = "read_parquet" if path.lower().endswith((".parquet", ".pq")) else "read_csv_auto"
-        con.execute(f"CREATE VIEW raw AS SELECT * FROM {reader}(?)", [path])
+        quoted = path.replace("'", "''")
+        con.execute(f"CREATE VIEW raw AS SELECT * FROM {reader}('{quoted}')")
     elif isinstance(data, pd.DataFrame | pa.Table | pa.RecordBatchReader):
         con.register("raw", data)
     else:
