@@ -64,11 +64,23 @@ def group_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.n
     Returns the unique rows (one array per column), their counts, and for each input row the index
     of its group (so per-customer results can be scattered back).
     """
-    frame = pd.DataFrame({i: c for i, c in enumerate(columns)})
-    codes, uniques = pd.MultiIndex.from_frame(frame).factorize()
-    counts = np.bincount(codes, minlength=len(uniques)).astype(float)
-    unique_cols = [np.asarray(uniques.get_level_values(i), dtype=float) for i in range(len(columns))]
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, sort=False)
+        key = key * len(uniques) + codes
+        key, _ = pd.factorize(key, sort=False)  # keep the combined key small
+    codes, first = _representatives(key)
+    counts = np.bincount(codes).astype(float)
+    unique_cols = [np.asarray(c, dtype=float)[first] for c in columns]
     return unique_cols, counts, codes
+
+
+def _representatives(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group codes 0..k-1 and, for each group, the index of one of its rows (all rows of a group are equal)."""
+    codes, uniques = pd.factorize(key, sort=False)
+    rows = np.empty(len(uniques), dtype=np.int64)
+    rows[codes] = np.arange(len(codes))
+    return codes, rows
 
 
 class CLVModel:
@@ -138,7 +150,7 @@ class CLVModel:
                 jac=True,
                 method="L-BFGS-B",
                 bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(names),
-                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 10},
             )
             if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
                 best = res
@@ -150,7 +162,8 @@ class CLVModel:
 
         log_theta = best.x
         hessian = self._hessian(objective, log_theta)
-        # Newton polish: L-BFGS-B stops at ~1e-8 relative; two Newton steps reach machine precision.
+        # Newton polish: L-BFGS-B stops at ~1e-8 relative; a few Newton steps reach machine precision.
+        moved = False
         for _ in range(3):
             fun, grad = objective(log_theta)
             try:
@@ -158,11 +171,13 @@ class CLVModel:
             except np.linalg.LinAlgError:
                 break
             candidate = np.clip(log_theta - step, -_LOG_BOUND, _LOG_BOUND)
-            if objective(candidate)[0] <= fun:
-                log_theta = candidate
-                hessian = self._hessian(objective, log_theta)
-            else:
+            if not objective(candidate)[0] <= fun:
                 break
+            log_theta, moved = candidate, True
+            if np.max(np.abs(step)) < 1e-10:
+                break
+        if moved:
+            hessian = self._hessian(objective, log_theta)
 
         fun, grad = objective(log_theta)
         at_bound = np.abs(log_theta) >= _LOG_BOUND - 1e-6

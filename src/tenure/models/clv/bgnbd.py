@@ -116,8 +116,9 @@ class BGNBD(CLVModel):
         log_atx = np.log(alpha + t_x)
         gap = log_at - log_atx
         d = (np.log(a) - np.log(b_x1))[xi] + rx * gap
-        softplus = np.logaddexp(0.0, d) * pos
-        w4 = np.exp(d - np.logaddexp(0.0, d)) * pos  # share of the "dropped out after t_x" branch
+        softplus = np.maximum(d, 0.0) + np.log1p(np.exp(-np.abs(d)))
+        w4 = np.exp(d - softplus) * pos  # share of the "dropped out after t_x" branch
+        softplus *= pos
         ll += float(w @ (softplus - rx * log_at))
 
         ww4 = w * w4
