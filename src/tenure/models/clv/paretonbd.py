@@ -22,14 +22,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import digamma, gammaln, logsumexp
+from scipy.special import digamma, gammaln
 
 from tenure.models.clv.base import CLVModel, group_rows, rfm_from, validate_rfm
 from tenure.models.clv.bgnbd import _arrays, discounted_clv
 
 __all__ = ["ParetoNBD"]
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
 _LOG_WEIGHTS = np.log(_WEIGHTS)
 _CHUNK = 20_000  # rows per block: keeps the rows × nodes arrays small
 
@@ -183,7 +183,11 @@ def _rows(
     with np.errstate(divide="ignore"):
         log_terms = _LOG_WEIGHTS + np.log(half)[:, None] - (a_exp - 1)[:, None] * la - b_exp * lb - np.log(n)[:, None]
     has_integral = y_max > 0
-    log_i = np.where(has_integral, logsumexp(np.where(has_integral[:, None], log_terms, 0.0), axis=1), -np.inf)
+    safe_terms = np.where(has_integral[:, None], log_terms, 0.0)
+    peak = safe_terms.max(axis=1)
+    shares = np.exp(safe_terms - peak[:, None])
+    total = shares.sum(axis=1)
+    log_i = np.where(has_integral, peak + np.log(total), -np.inf)
 
     e1 = -a_exp * log_at - s * log_bt
     e2 = np.log(s) + log_i
@@ -194,8 +198,7 @@ def _rows(
 
     p1 = np.exp(e1 - tail)
     p2 = 1 - p1
-    q = np.exp(log_terms - np.where(has_integral, log_i, 0.0)[:, None])  # node shares of I
-    q = np.where(has_integral[:, None], q, 0.0)
+    q = np.where(has_integral[:, None], shares / total[:, None], 0.0)  # node shares of I
     di_r = -(q * la).sum(axis=1)
     di_alpha = -a_exp * (q * np.exp(-la)).sum(axis=1)
     di_s = -(q * lb).sum(axis=1)
