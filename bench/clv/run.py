@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tenure.models.clv import BGNBD, GammaGamma, ParetoNBD, customer_summary, simulate_bgnbd, simulate_gammagamma
+from tenure.models.clv import (
+    BGNBD,
+    GammaGamma,
+    ParetoNBD,
+    customer_summary,
+    simulate_bgnbd,
+    simulate_gammagamma,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -58,7 +65,9 @@ def synthetic(n: int, seed: int) -> pd.DataFrame:
     data = simulate_bgnbd(n, BGNBD_TRUTH, ages, random_state=rng)
     data["recency"] = np.minimum(np.round(data["recency"] * 7) / 7, data["T"])
     data.loc[data["frequency"] == 0, "recency"] = 0.0
-    spend = simulate_gammagamma(np.maximum(data["frequency"], 1), GG_TRUTH, random_state=rng)["monetary_value"]
+    spend = simulate_gammagamma(np.maximum(data["frequency"], 1), GG_TRUTH, random_state=rng)[
+        "monetary_value"
+    ]
     data["monetary_value"] = np.where(data["frequency"] > 0, np.round(spend, 2), np.nan)
     return data
 
@@ -79,9 +88,7 @@ def fit_tenure(model: str, data: pd.DataFrame, repeat: int) -> dict[str, Any]:
     return {"seconds": min(times), "params": params}
 
 
-def fit_peer(
-    python: str, tool: str, model: str, path: Path, repeat: int, timeout: float
-) -> dict[str, Any]:
+def fit_peer(python: str, tool: str, model: str, path: Path, repeat: int, timeout: float) -> dict[str, Any]:
     if tool == "lifetimes":
         repeat += 1  # the first is the warm-up
     cmd = [python, str(HERE / "peers.py"), str(path), tool, model, str(repeat)]
@@ -104,7 +111,9 @@ def same_optimum(ours: dict[str, float], theirs: dict[str, float]) -> tuple[bool
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--peer-python", default="/work/venv-clvbench/bin/python")
     parser.add_argument("--sizes", default="2357,100000,1000000")
     parser.add_argument("--repeat", type=int, default=3)
@@ -118,7 +127,12 @@ def main() -> None:
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
-    plan = [("bgnbd", "lifetimes"), ("bgnbd", "pymc"), ("paretonbd", "lifetimes"), ("gammagamma", "lifetimes")]
+    plan = [
+        ("bgnbd", "lifetimes"),
+        ("bgnbd", "pymc"),
+        ("paretonbd", "lifetimes"),
+        ("gammagamma", "lifetimes"),
+    ]
     rows = []
     print(f"python {platform.python_version()}, {platform.machine()}, numpy {np.__version__}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,16 +140,27 @@ def main() -> None:
             data = cdnow() if size == 2357 else synthetic(size, seed=size)
             label = "CDNOW" if size == 2357 else "BG/NBD synthetic"
             path = Path(tmp) / f"data-{size}.npz"
-            np.savez(path, **{c: data[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")})
+            np.savez(
+                path, **{c: data[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")}
+            )
             tenure_results: dict[str, dict[str, Any]] = {}
             for model, tool in plan:
                 if f"{tool}:{model}:{size}" in skip:
-                    rows.append({"customers": size, "data": label, "model": model, "peer": tool, "note": "skipped"})
+                    rows.append(
+                        {"customers": size, "data": label, "model": model, "peer": tool, "note": "skipped"}
+                    )
                     continue
                 if model not in tenure_results:
                     tenure_results[model] = fit_tenure(model, data, args.repeat)
                 ours = tenure_results[model]
-                theirs = fit_peer(args.peer_python, tool, model, path, args.repeat if tool == "lifetimes" else 1, args.timeout)
+                theirs = fit_peer(
+                    args.peer_python,
+                    tool,
+                    model,
+                    path,
+                    args.repeat if tool == "lifetimes" else 1,
+                    args.timeout,
+                )
                 row: dict[str, Any] = {
                     "customers": size,
                     "data": label,
@@ -182,12 +207,25 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         if "peer_s" in r:
-            agree = f"yes (max rel. diff {r['max_rel_diff']:.0e})" if r["same_optimum"] else f"NO ({r['max_rel_diff']:.1e})"
-            cells = [f"{r['tenure_s']:.3f}", f"{r['peer_s']:.2f}", f"{r['ratio']:.0f}×" if r["ratio"] >= 10 else f"{r['ratio']:.1f}×", agree]
+            agree = (
+                f"yes (max rel. diff {r['max_rel_diff']:.0e})"
+                if r["same_optimum"]
+                else f"NO ({r['max_rel_diff']:.1e})"
+            )
+            cells = [
+                f"{r['tenure_s']:.3f}",
+                f"{r['peer_s']:.2f}",
+                f"{r['ratio']:.0f}×" if r["ratio"] >= 10 else f"{r['ratio']:.1f}×",
+                agree,
+            ]
         else:
             tenure = f"{r['tenure_s']:.3f}" if "tenure_s" in r else "–"
             cells = [tenure, "–", "–", r.get("note", "")]
-        out.append(f"| {r['customers']:,} | {r['data']} | {models[r['model']]} | {names[r['peer']]} | " + " | ".join(cells) + " |")
+        out.append(
+            f"| {r['customers']:,} | {r['data']} | {models[r['model']]} | {names[r['peer']]} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return "\n".join(out)
 
 

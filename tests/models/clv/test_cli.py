@@ -43,15 +43,22 @@ def test_clv_fit_prints_the_json_contract_with_the_papers_numbers(
 
 @pytest.mark.parametrize(
     ("counts", "alpha", "beta"),
-    [([1000, 631, 468, 382, 326, 289, 262, 241], 0.704, 1.182), ([1000, 869, 743, 653, 593, 551, 517, 491], 0.668, 3.806)],
+    [
+        ([1000, 631, 468, 382, 326, 289, 262, 241], 0.704, 1.182),
+        ([1000, 869, 743, 653, 593, 551, 517, 491], 0.668, 3.806),
+    ],
 )
-def test_clv_fit_sbg_reads_period_and_active_counts(tmp_path: Path, counts: list[int], alpha: float, beta: float) -> None:
+def test_clv_fit_sbg_reads_period_and_active_counts(
+    tmp_path: Path, counts: list[int], alpha: float, beta: float
+) -> None:
     path = tmp_path / "cohort.csv"
     pd.DataFrame({"period": range(len(counts)), "active": counts}).to_csv(path, index=False)
     result = runner.invoke(app, ["clv", "fit", str(path), "--model", "sbg", "--format", "json"])
     out = json.loads(result.stdout)
     assert out["model"] == "sbg" and out["n_customers"] == 1000
-    assert abs(out["params"]["alpha"] - alpha) <= published(alpha) and abs(out["params"]["beta"] - beta) <= published(beta)
+    assert abs(out["params"]["alpha"] - alpha) <= published(alpha) and abs(
+        out["params"]["beta"] - beta
+    ) <= published(beta)
 
 
 def test_clv_fit_reads_parquet_and_prints_a_table_by_default(tmp_path: Path, cdnow_csv: Path) -> None:
@@ -62,9 +69,22 @@ def test_clv_fit_reads_parquet_and_prints_a_table_by_default(tmp_path: Path, cdn
     assert "BG/NBD fitted on 2,357 customers" in result.stdout and "0.2426" in result.stdout
 
 
-def test_clv_predict_writes_clv_p_alive_and_expected_purchases_per_customer(tmp_path: Path, cdnow_csv: Path) -> None:
+def test_clv_predict_writes_clv_p_alive_and_expected_purchases_per_customer(
+    tmp_path: Path, cdnow_csv: Path
+) -> None:
     out_path = tmp_path / "clv.parquet"
-    args = ["clv", "predict", str(cdnow_csv), *WEEKS, "--horizon", "39", "--discount-rate", "0.1", "--margin", "0.3"]
+    args = [
+        "clv",
+        "predict",
+        str(cdnow_csv),
+        *WEEKS,
+        "--horizon",
+        "39",
+        "--discount-rate",
+        "0.1",
+        "--margin",
+        "0.3",
+    ]
     result = runner.invoke(app, [*args, "--output", str(out_path)])
     assert result.exit_code == 0, result.output
     frame = pd.read_parquet(out_path)
@@ -95,7 +115,10 @@ def test_clv_fit_names_file_row_column_value_and_expectation_for_a_bad_date(tmp_
     result = runner.invoke(app, ["clv", "fit", str(path), "--model", "bgnbd"])
     assert isinstance(result.exception, ModelError)
     message = str(result.exception)
-    assert "orders.csv row 2 (line 3), column 'date': expected a date like 1997-01-25, got '2024-13-01'" in message
+    assert (
+        "orders.csv row 2 (line 3), column 'date': expected a date like 1997-01-25, got '2024-13-01'"
+        in message
+    )
 
 
 def test_clv_fit_names_a_bad_amount_only_when_the_model_needs_it(tmp_path: Path) -> None:
@@ -107,7 +130,9 @@ def test_clv_fit_names_a_bad_amount_only_when_the_model_needs_it(tmp_path: Path)
 
 
 def test_clv_fit_rejects_an_unparsable_calibration_end(cdnow_csv: Path) -> None:
-    result = runner.invoke(app, ["clv", "fit", str(cdnow_csv), "--model", "bgnbd", "--calibration-end", "30/09/1997"])
+    result = runner.invoke(
+        app, ["clv", "fit", str(cdnow_csv), "--model", "bgnbd", "--calibration-end", "30/09/1997"]
+    )
     assert isinstance(result.exception, ConfigurationError)
     assert "--calibration-end: expected a date YYYY-MM-DD, got '30/09/1997'" in str(result.exception)
 
@@ -120,4 +145,6 @@ def test_clv_fit_rejects_an_unknown_model(cdnow_csv: Path) -> None:
 def test_clv_group_and_commands_are_documented() -> None:
     result = runner.invoke(app, ["clv", "--help"])
     assert result.exit_code == 0
-    assert "fit" in result.stdout and "predict" in result.stdout and "Customer lifetime value" in result.stdout
+    assert (
+        "fit" in result.stdout and "predict" in result.stdout and "Customer lifetime value" in result.stdout
+    )

@@ -15,7 +15,9 @@ from .conftest import published
 PAPER = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
 
-def _closed_form_log_likelihood(theta: tuple[float, ...], x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+def _closed_form_log_likelihood(
+    theta: tuple[float, ...], x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+) -> np.ndarray:
     """Fader & Hardie (2005) equations with two 2F1 terms: fine for small x, overflows for large x."""
     r, alpha, s, beta = theta
     n = r + s + x
@@ -28,7 +30,9 @@ def _closed_form_log_likelihood(theta: tuple[float, ...], x: np.ndarray, t_x: np
     return np.log(lead * (1 / ((alpha + big_t) ** (r + x) * (beta + big_t) ** s) + s / n * a0))
 
 
-def test_paretonbd_reproduces_the_published_cdnow_parameters_and_log_likelihood(cdnow_summary: pd.DataFrame) -> None:
+def test_paretonbd_reproduces_the_published_cdnow_parameters_and_log_likelihood(
+    cdnow_summary: pd.DataFrame,
+) -> None:
     model = ParetoNBD().fit(cdnow_summary)
     for name, value in PAPER.items():
         assert model.params_[name] == pytest.approx(value, abs=published(value)), name
@@ -55,7 +59,9 @@ def test_paretonbd_log_likelihood_equals_the_hypergeometric_closed_form(
 
 @pytest.mark.parametrize("x", [1_000, 10_000, 100_000])
 def test_paretonbd_log_likelihood_and_gradient_are_finite_at_huge_frequencies(x: int) -> None:
-    ll, grad = _rows(np.array(list(PAPER.values())), np.array([x, x], float), np.array([38.0, 1.0]), np.array([39.0, 39.0]))
+    ll, grad = _rows(
+        np.array(list(PAPER.values())), np.array([x, x], float), np.array([38.0, 1.0]), np.array([39.0, 39.0])
+    )
     assert np.all(np.isfinite(ll)) and np.all(np.isfinite(grad))
 
 
@@ -89,7 +95,9 @@ def test_paretonbd_expected_purchases_are_continuous_across_s_equal_to_one() -> 
 def test_paretonbd_recovers_known_parameters_from_100000_simulated_customers() -> None:
     truth = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.5}
     rng = np.random.default_rng(11)
-    data = simulate_paretonbd(100_000, truth, T=np.round(rng.uniform(26, 39, 100_000) * 7) / 7, random_state=rng)
+    data = simulate_paretonbd(
+        100_000, truth, T=np.round(rng.uniform(26, 39, 100_000) * 7) / 7, random_state=rng
+    )
     data["recency"] = np.round(data["recency"] * 7) / 7  # day resolution, as real data
     model = ParetoNBD().fit(data)
     for name, value in truth.items():

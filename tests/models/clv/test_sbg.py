@@ -79,7 +79,7 @@ def test_sbg_refuses_an_undiscounted_derl_when_the_expected_lifetime_is_infinite
 
 
 def test_sbg_pooled_cohorts_of_different_ages_fit_like_the_single_cohort() -> None:
-    durations = list(range(1, 8)) + [7]
+    durations = [*range(1, 8), 7]
     weights = [*(-np.diff(REGULAR)).tolist(), REGULAR[-1]]
     churned = [True] * 7 + [False]
     pooled = ShiftedBetaGeometric().fit(durations=durations, churned=churned, weights=weights)
@@ -87,7 +87,9 @@ def test_sbg_pooled_cohorts_of_different_ages_fit_like_the_single_cohort() -> No
 
 
 @pytest.mark.parametrize(
-    "active", [[1000, 1000, 1000], [1000, 1100, 900], [1000]], ids=["nobody-lost", "count-rises", "one-period"]
+    "active",
+    [[1000, 1000, 1000], [1000, 1100, 900], [1000]],
+    ids=["nobody-lost", "count-rises", "one-period"],
 )
 def test_sbg_degenerate_or_invalid_counts_raise_a_model_error(active: list[int]) -> None:
     with pytest.raises(ModelError):

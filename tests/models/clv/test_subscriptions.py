@@ -32,7 +32,9 @@ def _yearly_cohort(counts: np.ndarray, segment: str, start: str = "2015-01-01") 
 def subscriptions() -> pd.DataFrame:
     regular = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
     high_end = np.array([1000, 869, 743, 653, 593, 551, 517, 491])
-    return pd.concat([_yearly_cohort(regular, "regular"), _yearly_cohort(high_end, "high end")], ignore_index=True)
+    return pd.concat(
+        [_yearly_cohort(regular, "regular"), _yearly_cohort(high_end, "high end")], ignore_index=True
+    )
 
 
 AS_OF = "2022-06-01"  # 7.4 years after the cohorts started: 7 whole years observed
@@ -52,7 +54,9 @@ def test_fit_per_segment_reproduces_the_papers_parameters(subscriptions: pd.Data
     assert models["high end"].params_["beta"] == pytest.approx(3.806, abs=0.02)
 
 
-def test_subscription_clv_values_each_active_customer_with_their_segments_derl(subscriptions: pd.DataFrame) -> None:
+def test_subscription_clv_values_each_active_customer_with_their_segments_derl(
+    subscriptions: pd.DataFrame,
+) -> None:
     out = subscription_clv(subscriptions, period_months=12, as_of=AS_OF, discount_rate=0.10, margin=0.5)
     assert len(out) == 241 + 491
     models = fit_sbg_by_segment(subscriptions, period_months=12, as_of=AS_OF)
@@ -98,13 +102,21 @@ def test_a_segment_too_small_to_fit_falls_back_to_the_pooled_model() -> None:
     counts = simulate_sbg(2000, {"alpha": 0.8, "beta": 2.0}, 6, random_state=2)
     big = _yearly_cohort(counts, "big")
     tiny = pd.DataFrame(
-        {"customer_id": ["t1"], "start_date": ["2015-01-01"], "end_date": [None], "mrr": [50.0], "segment": ["tiny"]}
+        {
+            "customer_id": ["t1"],
+            "start_date": ["2015-01-01"],
+            "end_date": [None],
+            "mrr": [50.0],
+            "segment": ["tiny"],
+        }
     )
     out = subscription_clv(pd.concat([big, tiny], ignore_index=True), period_months=12, as_of="2021-06-01")
     assert out.loc["t1", "fit_group"] == "all" and out.loc["t1", "clv"] > 0
 
 
 def test_subscription_rows_ending_before_they_start_are_rejected() -> None:
-    subs = pd.DataFrame({"customer_id": ["a"], "start_date": ["2024-03-01"], "end_date": ["2024-01-01"], "mrr": [1.0]})
+    subs = pd.DataFrame(
+        {"customer_id": ["a"], "start_date": ["2024-03-01"], "end_date": ["2024-01-01"], "mrr": [1.0]}
+    )
     with pytest.raises(ModelError, match="row 1: end_date 2024-01-01 is before start_date 2024-03-01"):
         customer_durations(subs)

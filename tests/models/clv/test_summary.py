@@ -44,13 +44,19 @@ def test_time_unit_scales_recency_and_age(unit: str, recency: float) -> None:
 
 def test_purchases_after_the_calibration_end_and_late_customers_are_left_out() -> None:
     tx = pd.DataFrame(
-        {"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-03-01", "2024-03-01"], "amount": [1.0, 1.0, 1.0]}
+        {
+            "customer_id": [1, 1, 2],
+            "date": ["2024-01-01", "2024-03-01", "2024-03-01"],
+            "amount": [1.0, 1.0, 1.0],
+        }
     )
     s = customer_summary(tx, "2024-01-31", time_unit="day")
     assert list(s.index) == [1] and s.loc[1, "frequency"] == 0 and np.isnan(s.loc[1, "monetary_value"])
 
 
-def test_summary_reads_arrow_tables_and_parquet_files_alike(tmp_path: Path, cdnow_transactions: pd.DataFrame) -> None:
+def test_summary_reads_arrow_tables_and_parquet_files_alike(
+    tmp_path: Path, cdnow_transactions: pd.DataFrame
+) -> None:
     path = tmp_path / "tx.parquet"
     cdnow_transactions.to_parquet(path)
     from_file = customer_summary(path, "1997-09-30")
@@ -64,7 +70,9 @@ def test_default_calibration_end_is_the_last_date_in_the_data(cdnow_transactions
     assert s["T"].max() == pytest.approx((pd.Timestamp("1998-06-30") - pd.Timestamp("1997-01-01")).days / 7)
 
 
-def test_holdout_summary_counts_transaction_days_after_the_calibration_end(cdnow_holdout: pd.DataFrame) -> None:
+def test_holdout_summary_counts_transaction_days_after_the_calibration_end(
+    cdnow_holdout: pd.DataFrame,
+) -> None:
     assert cdnow_holdout["duration_holdout"].unique().tolist() == [39.0]
     assert int(cdnow_holdout["frequency_holdout"].sum()) == 1882
 
@@ -92,7 +100,12 @@ def test_orders_summary_reads_an_orders_table_through_sqlalchemy() -> None:
     sa = pytest.importorskip("sqlalchemy")
     engine = sa.create_engine("sqlite://")
     pd.DataFrame(
-        {"order_id": ["o1", "o2"], "customer_id": ["c1", "c1"], "ordered_at": ["2024-01-01", "2024-01-08"], "amount": [1.0, 2.0]}
+        {
+            "order_id": ["o1", "o2"],
+            "customer_id": ["c1", "c1"],
+            "ordered_at": ["2024-01-01", "2024-01-08"],
+            "amount": [1.0, 2.0],
+        }
     ).to_sql("orders", engine, index=False)
     assert summary_from_orders(engine, "2024-01-15").loc["c1", "frequency"] == 1
 
@@ -101,7 +114,9 @@ def test_missing_columns_and_bad_dates_are_reported_with_where_and_what() -> Non
     with pytest.raises(ModelError, match=r"missing column\(s\) \['amount'\]"):
         customer_summary(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}))
     bad = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-02-30"], "amount": [1.0, 1.0]})
-    with pytest.raises(ModelError, match=r"row 2, column 'date': expected a date like 1997-01-25, got '2024-02-30'"):
+    with pytest.raises(
+        ModelError, match=r"row 2, column 'date': expected a date like 1997-01-25, got '2024-02-30'"
+    ):
         customer_summary(bad)
     with pytest.raises(ConfigurationError, match="time unit 'year'"):
         customer_summary(bad.iloc[:1], time_unit="year")

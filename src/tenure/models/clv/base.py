@@ -93,7 +93,7 @@ def _single_threaded_blas() -> Iterator[None]:
 
 
 def _representatives(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group codes 0..k-1 and, for each group, the index of one of its rows (all rows of a group are equal)."""
+    """Group codes 0..k-1 and, per group, the index of one of its rows (a group's rows are equal)."""
     codes, uniques = pd.factorize(key, sort=False)
     rows = np.empty(len(uniques), dtype=np.int64)
     rows[codes] = np.arange(len(codes))
@@ -212,12 +212,22 @@ class CLVModel:
         if not np.isfinite(fun):
             problems.append("the log-likelihood is not finite at the optimum")
         if at_bound.any():
-            stuck = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, log_theta, strict=True) if abs(v) >= _LOG_BOUND - 1e-6)
-            problems.append(f"parameters ran to the edge of their range ({stuck}); the data do not identify them")
+            stuck = ", ".join(
+                f"{n}={np.exp(v):.3g}"
+                for n, v in zip(names, log_theta, strict=True)
+                if abs(v) >= _LOG_BOUND - 1e-6
+            )
+            problems.append(
+                f"parameters ran to the edge of their range ({stuck}); the data do not identify them"
+            )
         if np.max(np.abs(grad)) > 1e-4:
-            problems.append(f"the gradient is not zero at the end (max |gradient| {np.max(np.abs(grad)):.2g})")
+            problems.append(
+                f"the gradient is not zero at the end (max |gradient| {np.max(np.abs(grad)):.2g})"
+            )
         if not (eigen.min() > 0):
-            problems.append("the likelihood surface is flat or not a maximum there (Hessian not positive definite)")
+            problems.append(
+                "the likelihood surface is flat or not a maximum there (Hessian not positive definite)"
+            )
         if problems:
             self._raise_convergence("; ".join(problems))
 
@@ -226,9 +236,11 @@ class CLVModel:
         se = theta * np.sqrt(np.maximum(np.diag(cov_log), 0.0))
         self.params_ = {n: float(v) for n, v in zip(names, theta, strict=True)}
         self.std_errors_ = {n: float(v) for n, v in zip(names, se, strict=True)}
-        self.covariance_ = pd.DataFrame(np.outer(theta, theta) * cov_log, index=list(names), columns=list(names))
+        self.covariance_ = pd.DataFrame(
+            np.outer(theta, theta) * cov_log, index=list(names), columns=list(names)
+        )
         self.log_likelihood_ = float(-fun * total_weight)
-        self.n_customers_ = int(round(total_weight))
+        self.n_customers_ = round(total_weight)
         self.n_iterations_ = int(best.nit)
 
     @staticmethod
@@ -248,7 +260,8 @@ class CLVModel:
         steps = (*self._remedies, *_GENERIC_REMEDIES)
         checklist = "\n".join(f"  {i}. {s}" for i, s in enumerate(steps, 1))
         raise ConvergenceError(
-            f"{self._model_name} did not converge: {what}.\nNo parameters were set. Things to check:\n{checklist}"
+            f"{self._model_name} did not converge: {what}.\n"
+            f"No parameters were set. Things to check:\n{checklist}"
         )
 
     # --- results -----------------------------------------------------------------------------------
@@ -278,7 +291,12 @@ class CLVModel:
         se = np.array([self.std_errors_[n] for n in self._param_names])
         half = 1.959963984540054 * se / est
         return pd.DataFrame(
-            {"estimate": est, "std_error": se, "lower_95": est * np.exp(-half), "upper_95": est * np.exp(half)},
+            {
+                "estimate": est,
+                "std_error": se,
+                "lower_95": est * np.exp(-half),
+                "upper_95": est * np.exp(half),
+            },
             index=pd.Index(self._param_names, name="parameter"),
         )
 
@@ -308,9 +326,7 @@ class CLVModel:
         return cls.__name__.lower()
 
 
-def validate_rfm(
-    frequency: Any, recency: Any, T: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def validate_rfm(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check (frequency, recency, T) columns and return them as float arrays.
 
     Rules: frequency is a whole number >= 0; 0 <= recency <= T; T > 0; recency is 0 when frequency is 0.
@@ -340,9 +356,7 @@ def validate_rfm(
     return x, np.minimum(t_x, big_t), big_t
 
 
-def rfm_from(
-    frequency: Any, recency: Any, T: Any
-) -> tuple[Any, Any, Any]:
+def rfm_from(frequency: Any, recency: Any, T: Any) -> tuple[Any, Any, Any]:
     """Accept either three columns or one summary table with columns frequency, recency, T."""
     if recency is None and T is None:
         table = frequency

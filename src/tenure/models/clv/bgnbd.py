@@ -85,7 +85,7 @@ class BGNBD(CLVModel):
         """
         x, t_x, big_t = validate_rfm(*rfm_from(frequency, recency, T))
         w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-        (x, t_x, big_t), counts, codes = group_rows(x, t_x, big_t)
+        (x, t_x, big_t), _, codes = group_rows(x, t_x, big_t)
         w = np.bincount(codes, weights=w, minlength=len(x))
         self._fit_mle(_prepare(x, t_x, big_t), w, initial_params)
         return self
@@ -143,8 +143,10 @@ class BGNBD(CLVModel):
         r, alpha, a, b = self._theta()
         x, t_x, big_t = _arrays(frequency, recency, T)
         with np.errstate(all="ignore"):
-            log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (
-                np.log(alpha + big_t) - np.log(alpha + t_x)
+            log_odds = (
+                np.log(a)
+                - np.log(np.maximum(b + x - 1, 1e-300))
+                + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
             )
         return np.where(x > 0, 1 / (1 + np.exp(np.minimum(log_odds, 700))), 1.0)
 
@@ -199,7 +201,9 @@ class BGNBD(CLVModel):
         >>> bool(value[0] > 0)
         True
         """
-        return discounted_clv(self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin)
+        return discounted_clv(
+            self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin
+        )
 
 
 def discounted_clv(

@@ -97,7 +97,8 @@ class ShiftedBetaGeometric(CLVModel):
         if bad.any():
             i = int(np.argmax(bad))
             raise ModelError(
-                f"row {i}: expected a whole period >= 1 when churned (>= 0 when still active) and a weight >= 0, "
+                f"row {i}: expected a whole period >= 1 when churned (>= 0 when still active) "
+                "and a weight >= 0, "
                 f"got duration={d[i]:g}, churned={bool(c[i])}, weight={w[i]:g}"
             )
         if not (w[c] > 0).any():
@@ -160,7 +161,7 @@ class ShiftedBetaGeometric(CLVModel):
         return self.retention_rate(np.arange(1, periods + 1))
 
     def derl(self, discount_rate: float, renewals: Any = 0) -> np.ndarray:
-        """Discounted expected residual lifetime, in periods, of a customer who has made ``renewals`` renewals.
+        """Discounted expected residual lifetime, in periods, of a customer with ``renewals`` renewals.
 
         Evaluated just before the next renewal decision; a payment made at that renewal counts
         undiscounted (Fader & Hardie 2010, equation 6). ``discount_rate`` is per period.
@@ -193,12 +194,15 @@ class ShiftedBetaGeometric(CLVModel):
 def _from_active(active: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     counts = as_float_array(active, "active")
     if len(counts) < 2:
-        raise ModelError(f"active: expected counts for period 0 and at least one later period, got {len(counts)}")
+        raise ModelError(
+            f"active: expected counts for period 0 and at least one later period, got {len(counts)}"
+        )
     steps = np.diff(counts)
     if counts[0] <= 0 or (steps > 0).any() or (counts < 0).any():
         i = int(np.argmax(steps > 0)) + 1 if (steps > 0).any() else 0
         raise ModelError(
-            f"active: expected a cohort size > 0 followed by non-increasing counts, got {counts[i]:g} at period {i}"
+            "active: expected a cohort size > 0 followed by non-increasing counts, "
+            f"got {counts[i]:g} at period {i}"
         )
     periods = np.arange(1, len(counts))
     durations = np.concatenate([periods, [len(counts) - 1]])

@@ -16,7 +16,9 @@ __all__ = ["simulate_bgnbd", "simulate_gammagamma", "simulate_paretonbd", "simul
 
 
 def _rng(random_state: Any) -> np.random.Generator:
-    return random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    return (
+        random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    )
 
 
 def _ages(n: int, T: Any) -> np.ndarray:

@@ -35,7 +35,8 @@ def _frame(subscriptions: Any) -> pd.DataFrame:
         subscriptions = subscriptions.to_pandas()
     if not isinstance(subscriptions, pd.DataFrame):
         raise ModelError(
-            f"subscriptions: expected a pandas DataFrame or an Arrow table, got {type(subscriptions).__name__}"
+            "subscriptions: expected a pandas DataFrame or an Arrow table, "
+            f"got {type(subscriptions).__name__}"
         )
     missing = [c for c in ("customer_id", "start_date", "end_date", "mrr") if c not in subscriptions.columns]
     if missing:
@@ -48,7 +49,9 @@ def _dates(values: pd.Series, column: str) -> pd.Series:
     bad = parsed.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        raise ModelError(f"subscriptions row {i + 1:,}, column {column!r}: expected a date, got {values.iloc[i]!r}")
+        raise ModelError(
+            f"subscriptions row {i + 1:,}, column {column!r}: expected a date, got {values.iloc[i]!r}"
+        )
     return parsed.dt.tz_localize(None).dt.normalize()
 
 
@@ -83,13 +86,16 @@ def customer_durations(subscriptions: Any, period_months: int = 1, as_of: Any = 
     if (end.notna() & (end < start)).any():
         i = int(np.argmax((end < start).to_numpy()))
         raise ModelError(
-            f"subscriptions row {i + 1:,}: end_date {end.iloc[i].date()} is before start_date {start.iloc[i].date()}"
+            f"subscriptions row {i + 1:,}: end_date {end.iloc[i].date()} "
+            f"is before start_date {start.iloc[i].date()}"
         )
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else max(start.max(), end.max())
     mrr = pd.to_numeric(frame["mrr"], errors="coerce")
     if mrr.isna().any():
         i = int(np.argmax(mrr.isna().to_numpy()))
-        raise ModelError(f"subscriptions row {i + 1:,}, column 'mrr': expected a number, got {frame['mrr'].iloc[i]!r}")
+        raise ModelError(
+            f"subscriptions row {i + 1:,}, column 'mrr': expected a number, got {frame['mrr'].iloc[i]!r}"
+        )
     rows = pd.DataFrame(
         {
             "customer_id": frame["customer_id"].to_numpy(),
@@ -101,12 +107,16 @@ def customer_durations(subscriptions: Any, period_months: int = 1, as_of: Any = 
         }
     )
     rows = rows[rows["start"] <= as_of_ts]
-    per = rows.sort_values("start").groupby("customer_id", sort=True).agg(
-        start=("start", "min"),
-        end=("end", "max"),
-        open=("open", "any"),
-        mrr=("mrr_now", "sum"),
-        segment=("segment", "last"),
+    per = (
+        rows.sort_values("start")
+        .groupby("customer_id", sort=True)
+        .agg(
+            start=("start", "min"),
+            end=("end", "max"),
+            open=("open", "any"),
+            mrr=("mrr_now", "sum"),
+            segment=("segment", "last"),
+        )
     )
     churned = ~per["open"].to_numpy()
     months_end, exact_end = _full_months(per["start"], per["end"].fillna(as_of_ts))
@@ -156,7 +166,15 @@ def cohort_counts(
         active = (churned.sum() - lost_by) + still_observed
         customers = churned.sum() + still_observed
         parts.append(
-            pd.DataFrame({"group": group, "cohort": cohort, "period": periods, "customers": customers, "active": active})
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "cohort": cohort,
+                    "period": periods,
+                    "customers": customers,
+                    "active": active,
+                }
+            )
         )
     return pd.concat(parts, ignore_index=True)
 
@@ -222,13 +240,16 @@ def subscription_clv(
     >>> import pandas as pd
     >>> subs = pd.DataFrame({"customer_id": [f"c{i}" for i in range(8)], "mrr": 50.0,
     ...     "start_date": "2022-01-01",
-    ...     "end_date": ["2022-06-10", "2022-03-02", "2023-01-20", None, None, "2022-02-15", None, "2022-09-01"]})
+    ...     "end_date": ["2022-06-10", "2022-03-02", "2023-01-20", None,
+    ...                  None, "2022-02-15", None, "2022-09-01"]})
     >>> out = subscription_clv(subs, period_months=1, as_of="2023-06-01", by=None)
     >>> out.index.tolist(), bool((out["clv"] > 0).all())
     (['c3', 'c4', 'c6'], True)
     """
     if discount_rate <= -1:
-        raise ConfigurationError(f"discount_rate: expected a rate > -1 (0.1 for 10% a year), got {discount_rate}")
+        raise ConfigurationError(
+            f"discount_rate: expected a rate > -1 (0.1 for 10% a year), got {discount_rate}"
+        )
     durations = customer_durations(subscriptions, period_months, as_of)
     models = fit_sbg_by_segment(subscriptions, period_months, as_of, by)
     active = durations[~durations["churned"]].copy()
@@ -245,5 +266,15 @@ def subscription_clv(
         active.loc[rows.index, "derl_periods"] = model.derl(per_period, n)
     active["derl_months"] = active["derl_periods"] * period_months
     active["clv"] = active["mrr"] * period_months * margin * active["derl_periods"]
-    columns = ["segment", "cohort", "renewals", "mrr", "fit_group", "retention_next", "derl_periods", "derl_months", "clv"]
+    columns = [
+        "segment",
+        "cohort",
+        "renewals",
+        "mrr",
+        "fit_group",
+        "retention_next",
+        "derl_periods",
+        "derl_months",
+        "clv",
+    ]
     return active[columns]

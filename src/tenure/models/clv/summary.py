@@ -181,9 +181,7 @@ def summary_with_holdout(
         else:
             obs_end = _as_date(observation_end, "observation end")
         if obs_end <= cal_end:
-            raise ConfigurationError(
-                f"observation end {obs_end} must be after the calibration end {cal_end}"
-            )
+            raise ConfigurationError(f"observation end {obs_end} must be after the calibration end {cal_end}")
         sql = (
             _SUMMARY_SQL
             + """,
@@ -239,7 +237,9 @@ def summary_from_orders(
     if isinstance(orders, pd.DataFrame) and "ordered_at" in orders.columns:
         orders = orders.assign(ordered_at=_utc_dates(orders["ordered_at"]))
     elif isinstance(orders, pa.Table) and "ordered_at" in orders.column_names:
-        frame = orders.select([c for c in ("customer_id", "ordered_at", "amount") if c in orders.column_names])
+        frame = orders.select(
+            [c for c in ("customer_id", "ordered_at", "amount") if c in orders.column_names]
+        )
         orders = frame.to_pandas()
         orders["ordered_at"] = _utc_dates(orders["ordered_at"])
     return customer_summary(orders, calibration_end, time_unit=time_unit, date="ordered_at")
@@ -286,12 +286,14 @@ def _calibration_end(
 
 def _check_dates(con: duckdb.DuckDBPyConnection, date_column: str) -> None:
     bad = con.execute(
-        "SELECT row_number, value FROM (SELECT row_number() OVER () AS row_number, CAST(date AS VARCHAR) AS value,"
+        "SELECT row_number, value FROM (SELECT row_number() OVER () AS row_number,"
+        " CAST(date AS VARCHAR) AS value,"
         " TRY_CAST(date AS DATE) AS parsed FROM src) WHERE parsed IS NULL LIMIT 1"
     ).fetchone()
     if bad is not None:
         raise ModelError(
-            f"transactions row {bad[0]:,}, column {date_column!r}: expected a date like 1997-01-25, got {bad[1]!r}"
+            f"transactions row {bad[0]:,}, column {date_column!r}: "
+            f"expected a date like 1997-01-25, got {bad[1]!r}"
         )
 
 
