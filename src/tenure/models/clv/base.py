@@ -180,7 +180,8 @@ class CLVModel:
             )
             if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
                 best = res
-            if res is best and res.success and np.max(np.abs(res.jac)) < 1e-5:
+            clean = bool(res.success) and float(np.max(np.abs(np.asarray(res.jac)))) < 1e-5
+            if res is best and clean:
                 break  # a clean optimum: the other starting points are only for hard cases
         if best is None:
             self._raise_convergence("the log-likelihood was not finite at any starting point")
