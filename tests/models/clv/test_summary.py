@@ -134,3 +134,11 @@ def test_summary_handles_a_million_transactions_in_one_query() -> None:
     )
     s = customer_summary(tx, "2024-09-30")
     assert len(s) > 99_000 and (s["recency"] <= s["T"]).all()
+
+
+def test_cdnow_summary_equals_the_published_summary_file(cdnow_summary: pd.DataFrame) -> None:
+    published = pd.read_csv(PUBLISHED_SUMMARY).set_index("ID")
+    assert (cdnow_summary["frequency"].to_numpy() == published["frequency"].to_numpy()).all()
+    # the published file rounds recency and T to 2 decimals
+    np.testing.assert_allclose(cdnow_summary["recency"], published["recency"], atol=0.005)
+    np.testing.assert_allclose(cdnow_summary["T"], published["T"], atol=0.005)
