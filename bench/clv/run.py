@@ -65,9 +65,7 @@ def synthetic(n: int, seed: int) -> pd.DataFrame:
     data = simulate_bgnbd(n, BGNBD_TRUTH, ages, random_state=rng)
     data["recency"] = np.minimum(np.round(data["recency"] * 7) / 7, data["T"])
     data.loc[data["frequency"] == 0, "recency"] = 0.0
-    spend = simulate_gammagamma(np.maximum(data["frequency"], 1), GG_TRUTH, random_state=rng)[
-        "monetary_value"
-    ]
+    spend = simulate_gammagamma(np.maximum(data["frequency"], 1), GG_TRUTH, random_state=rng)["monetary_value"]
     data["monetary_value"] = np.where(data["frequency"] > 0, np.round(spend, 2), np.nan)
     return data
 
@@ -111,9 +109,7 @@ def same_optimum(ours: dict[str, float], theirs: dict[str, float]) -> tuple[bool
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peer-python", default="/work/venv-clvbench/bin/python")
     parser.add_argument("--sizes", default="2357,100000,1000000")
     parser.add_argument("--repeat", type=int, default=3)
@@ -140,15 +136,11 @@ def main() -> None:
             data = cdnow() if size == 2357 else synthetic(size, seed=size)
             label = "CDNOW" if size == 2357 else "BG/NBD synthetic"
             path = Path(tmp) / f"data-{size}.npz"
-            np.savez(
-                path, **{c: data[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")}
-            )
+            np.savez(path, **{c: data[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")})
             tenure_results: dict[str, dict[str, Any]] = {}
             for model, tool in plan:
                 if f"{tool}:{model}:{size}" in skip:
-                    rows.append(
-                        {"customers": size, "data": label, "model": model, "peer": tool, "note": "skipped"}
-                    )
+                    rows.append({"customers": size, "data": label, "model": model, "peer": tool, "note": "skipped"})
                     continue
                 if model not in tenure_results:
                     tenure_results[model] = fit_tenure(model, data, args.repeat)
@@ -208,9 +200,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if "peer_s" in r:
             agree = (
-                f"yes (max rel. diff {r['max_rel_diff']:.0e})"
-                if r["same_optimum"]
-                else f"NO ({r['max_rel_diff']:.1e})"
+                f"yes (max rel. diff {r['max_rel_diff']:.0e})" if r["same_optimum"] else f"NO ({r['max_rel_diff']:.1e})"
             )
             cells = [
                 f"{r['tenure_s']:.3f}",

@@ -28,17 +28,29 @@ def dataset(folder: Path, n_events: int, fmt: str, customers: int = 100_000) -> 
     rng = np.random.default_rng(1)
     ids = pa.array([f"c{i:06d}" for i in range(customers)])
     pq.write_table(pa.table({"customer_id": ids}), folder / "customers.parquet")
-    pq.write_table(pa.table({"customer_id": ids, "start_date": pa.array(["2023-01-01"] * customers),
-                             "mrr": pa.array(np.full(customers, 49.0))}), folder / "subscriptions.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ids,
+                "start_date": pa.array(["2023-01-01"] * customers),
+                "mrr": pa.array(np.full(customers, 49.0)),
+            }
+        ),
+        folder / "subscriptions.parquet",
+    )
     types = np.array(["login", "report_created", "dashboard_viewed", "export", "invite_sent"])
     start = np.datetime64("2023-01-01T00:00:00", "us").astype("int64")
     span = 3 * 365 * 86_400 * 1_000_000
-    events = pa.table({
-        "customer_id": pa.array(np.array([f"c{i:06d}" for i in range(customers)])[rng.integers(0, customers, n_events)]),
-        "event_type": pa.array(types[rng.integers(0, len(types), n_events)]),
-        "occurred_at": pa.array(start + rng.integers(0, span, n_events), pa.timestamp("us", tz="UTC")),
-        "user_id": pa.array(np.char.add("u", rng.integers(0, 10, n_events).astype(str))),
-    })
+    events = pa.table(
+        {
+            "customer_id": pa.array(
+                np.array([f"c{i:06d}" for i in range(customers)])[rng.integers(0, customers, n_events)]
+            ),
+            "event_type": pa.array(types[rng.integers(0, len(types), n_events)]),
+            "occurred_at": pa.array(start + rng.integers(0, span, n_events), pa.timestamp("us", tz="UTC")),
+            "user_id": pa.array(np.char.add("u", rng.integers(0, 10, n_events).astype(str))),
+        }
+    )
     if fmt == "parquet":
         pq.write_table(events, folder / "events.parquet")
     else:
@@ -59,8 +71,9 @@ def duckdb_scan(url: str) -> tuple[float, int]:
     store = Store.open(url)
     con = store.duckdb()
     t0 = time.perf_counter()
-    n = con.execute("SELECT count(*) FROM (SELECT customer_id, event_type, count(*) FROM events "
-                    "GROUP BY ALL)").fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM (SELECT customer_id, event_type, count(*) FROM events GROUP BY ALL)"
+    ).fetchone()[0]
     seconds = time.perf_counter() - t0
     con.close()
     return seconds, n
@@ -75,8 +88,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        admin = sa.create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1),
-                                 isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            args.postgres.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
         for fmt, n in (("parquet", args.events), ("csv", args.csv_events)):
             folder = dataset(root / fmt, n, fmt)
             for db in ("sqlite", "postgresql"):

@@ -74,9 +74,7 @@ def fit_model(
     model: Annotated[ModelName, typer.Option(help="Model to fit.")],
     calibration_end: CalibrationEnd = None,
     time_unit: TimeUnitOpt = TimeUnit.week,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Fit a CLV model on FILE and print its parameters, standard errors and log-likelihood.
 
@@ -98,9 +96,7 @@ def fit_model(
     if output_format is OutputFormat.json:
         typer.echo(json.dumps(result))
         return
-    table = Table(
-        title=f"{fitted._model_name} fitted on {result['n_customers']:,} {fitted._data_description}"
-    )
+    table = Table(title=f"{fitted._model_name} fitted on {result['n_customers']:,} {fitted._data_description}")
     for column in ("parameter", "estimate", "std. error", "95% interval"):
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for name, row in fitted.summary.iterrows():
@@ -119,20 +115,14 @@ def predict_clv(
     file: FileArg,
     calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period, YYYY-MM-DD.")],
     time_unit: TimeUnitOpt = TimeUnit.week,
-    horizon: Annotated[
-        int | None, typer.Option(help="Horizon in time units (default: one year).", min=1)
-    ] = None,
+    horizon: Annotated[int | None, typer.Option(help="Horizon in time units (default: one year).", min=1)] = None,
     discount_rate: Annotated[float, typer.Option(help="Annual discount rate, e.g. 0.1 for 10%.")] = 0.10,
     margin: Annotated[float, typer.Option(help="Profit margin on spend, between 0 and 1.")] = 1.0,
-    output: Annotated[
-        Path | None, typer.Option(help="Write the predictions to a .csv or .parquet file.")
-    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the predictions to a .csv or .parquet file.")] = None,
 ) -> None:
     """Per-customer CLV, P(alive) and expected purchases from BG/NBD and Gamma-Gamma fits."""
     if discount_rate <= -1:
-        raise ConfigurationError(
-            f"--discount-rate: expected an annual rate > -1 such as 0.1, got {discount_rate}"
-        )
+        raise ConfigurationError(f"--discount-rate: expected an annual rate > -1 such as 0.1, got {discount_rate}")
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise ConfigurationError(f"--output {output}: expected a .csv or .parquet file name")
     unit_days = TIME_UNITS[time_unit.value]
@@ -198,9 +188,7 @@ def _summary(file: Path, calibration_end: str | None, time_unit: str, *, with_am
         frame = frame.assign(amount=0.0)
     if calibration_end is not None:
         _parse_date(calibration_end, "--calibration-end")
-    data = pd.DataFrame(
-        {"customer_id": frame["customer_id"], "date": dates.dt.normalize(), "amount": frame["amount"]}
-    )
+    data = pd.DataFrame({"customer_id": frame["customer_id"], "date": dates.dt.normalize(), "amount": frame["amount"]})
     return customer_summary(data, calibration_end, time_unit=time_unit)
 
 
@@ -216,9 +204,7 @@ def _read(file: Path) -> pd.DataFrame:
     raise ConfigurationError(f"{file.name}: expected a .csv or .parquet file")
 
 
-def _first_bad(
-    file: Path, frame: pd.DataFrame, column: str, bad: pd.Series, expected: str, header: int
-) -> None:
+def _first_bad(file: Path, frame: pd.DataFrame, column: str, bad: pd.Series, expected: str, header: int) -> None:
     if bad.any():
         i = int(bad.to_numpy().argmax())
         where = f"row {i + 1:,}" + (f" (line {i + 1 + header:,})" if header else "")

@@ -31,9 +31,7 @@ def test_bgnbd_standard_errors_are_positive_and_match_the_summary(fitted: BGNBD)
     assert list(summary.index) == ["r", "alpha", "a", "b"]
     assert (summary["std_error"] > 0).all()
     assert summary.loc["r", "std_error"] == pytest.approx(fitted.std_errors_["r"])
-    assert (summary["lower_95"] < summary["estimate"]).all() and (
-        summary["estimate"] < summary["upper_95"]
-    ).all()
+    assert (summary["lower_95"] < summary["estimate"]).all() and (summary["estimate"] < summary["upper_95"]).all()
 
 
 def test_bgnbd_expects_about_1653_holdout_purchases_against_1882_actual(cdnow_holdout: pd.DataFrame) -> None:
@@ -64,9 +62,7 @@ def _expected_by_series(params: dict[str, float], t: float, x: float, t_x: float
     return head * (1 - tail) * alive
 
 
-@pytest.mark.parametrize(
-    ("x", "t_x", "big_t"), [(0, 0.0, 38.86), (2, 30.43, 38.86), (7, 20.0, 35.0), (25, 38.0, 38.5)]
-)
+@pytest.mark.parametrize(("x", "t_x", "big_t"), [(0, 0.0, 38.86), (2, 30.43, 38.86), (7, 20.0, 35.0), (25, 38.0, 38.5)])
 def test_bgnbd_expected_purchases_follow_equation_10(x: int, t_x: float, big_t: float) -> None:
     model = BGNBD()
     model.params_ = dict(PAPER)
@@ -111,11 +107,7 @@ def test_bgnbd_log_likelihood_matches_equation_6_term_by_term(cdnow_summary: pd.
     x, t_x, big_t = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     beta_fn = lambda p, q: np.exp(gammaln(p) + gammaln(q) - gammaln(p + q))  # noqa: E731
     lik = (
-        beta_fn(a, b + x)
-        / beta_fn(a, b)
-        * np.exp(gammaln(r + x) - gammaln(r))
-        * alpha**r
-        / (alpha + big_t) ** (r + x)
+        beta_fn(a, b + x) / beta_fn(a, b) * np.exp(gammaln(r + x) - gammaln(r)) * alpha**r / (alpha + big_t) ** (r + x)
     )
     lik += (
         (x > 0)

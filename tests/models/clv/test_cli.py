@@ -56,9 +56,9 @@ def test_clv_fit_sbg_reads_period_and_active_counts(
     result = runner.invoke(app, ["clv", "fit", str(path), "--model", "sbg", "--format", "json"])
     out = json.loads(result.stdout)
     assert out["model"] == "sbg" and out["n_customers"] == 1000
-    assert abs(out["params"]["alpha"] - alpha) <= published(alpha) and abs(
-        out["params"]["beta"] - beta
-    ) <= published(beta)
+    assert abs(out["params"]["alpha"] - alpha) <= published(alpha) and abs(out["params"]["beta"] - beta) <= published(
+        beta
+    )
 
 
 def test_clv_fit_reads_parquet_and_prints_a_table_by_default(tmp_path: Path, cdnow_csv: Path) -> None:
@@ -69,9 +69,7 @@ def test_clv_fit_reads_parquet_and_prints_a_table_by_default(tmp_path: Path, cdn
     assert "BG/NBD fitted on 2,357 customers" in result.stdout and "0.2426" in result.stdout
 
 
-def test_clv_predict_writes_clv_p_alive_and_expected_purchases_per_customer(
-    tmp_path: Path, cdnow_csv: Path
-) -> None:
+def test_clv_predict_writes_clv_p_alive_and_expected_purchases_per_customer(tmp_path: Path, cdnow_csv: Path) -> None:
     out_path = tmp_path / "clv.parquet"
     args = [
         "clv",
@@ -115,10 +113,7 @@ def test_clv_fit_names_file_row_column_value_and_expectation_for_a_bad_date(tmp_
     result = runner.invoke(app, ["clv", "fit", str(path), "--model", "bgnbd"])
     assert isinstance(result.exception, ModelError)
     message = str(result.exception)
-    assert (
-        "orders.csv row 2 (line 3), column 'date': expected a date like 1997-01-25, got '2024-13-01'"
-        in message
-    )
+    assert "orders.csv row 2 (line 3), column 'date': expected a date like 1997-01-25, got '2024-13-01'" in message
 
 
 def test_clv_fit_names_a_bad_amount_only_when_the_model_needs_it(tmp_path: Path) -> None:
@@ -130,9 +125,7 @@ def test_clv_fit_names_a_bad_amount_only_when_the_model_needs_it(tmp_path: Path)
 
 
 def test_clv_fit_rejects_an_unparsable_calibration_end(cdnow_csv: Path) -> None:
-    result = runner.invoke(
-        app, ["clv", "fit", str(cdnow_csv), "--model", "bgnbd", "--calibration-end", "30/09/1997"]
-    )
+    result = runner.invoke(app, ["clv", "fit", str(cdnow_csv), "--model", "bgnbd", "--calibration-end", "30/09/1997"])
     assert isinstance(result.exception, ConfigurationError)
     assert "--calibration-end: expected a date YYYY-MM-DD, got '30/09/1997'" in str(result.exception)
 
@@ -145,6 +138,4 @@ def test_clv_fit_rejects_an_unknown_model(cdnow_csv: Path) -> None:
 def test_clv_group_and_commands_are_documented() -> None:
     result = runner.invoke(app, ["clv", "--help"])
     assert result.exit_code == 0
-    assert (
-        "fit" in result.stdout and "predict" in result.stdout and "Customer lifetime value" in result.stdout
-    )
+    assert "fit" in result.stdout and "predict" in result.stdout and "Customer lifetime value" in result.stdout

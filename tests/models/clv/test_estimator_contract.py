@@ -14,9 +14,7 @@ from tenure.models.clv import BGNBD, CLVModel, GammaGamma, ParetoNBD, ShiftedBet
 from tenure.models.clv.bgnbd import _prepare
 
 
-def _data(
-    model: str, summary: pd.DataFrame
-) -> tuple[CLVModel, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def _data(model: str, summary: pd.DataFrame) -> tuple[CLVModel, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     x, t_x, big_t = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     if model == "bgnbd":
         return BGNBD(), _prepare(x, t_x, big_t), np.ones_like(x), np.array([0.3, 5.0, 0.9, 2.0])
@@ -40,9 +38,9 @@ def test_analytic_gradient_agrees_with_finite_differences(name: str, cdnow_summa
         up, down = theta.copy(), theta.copy()
         up[j] += h
         down[j] -= h
-        numeric[j] = (
-            model._log_likelihood(up, data, weights)[0] - model._log_likelihood(down, data, weights)[0]
-        ) / (2 * h)
+        numeric[j] = (model._log_likelihood(up, data, weights)[0] - model._log_likelihood(down, data, weights)[0]) / (
+            2 * h
+        )
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-4)
 
 
@@ -57,9 +55,7 @@ UNFITTED_CALLS: list[tuple[type[CLVModel], Callable[[Any], Any]]] = [
 
 
 @pytest.mark.parametrize(("cls", "call"), UNFITTED_CALLS)
-def test_using_an_unfitted_model_raises_not_fitted_error(
-    cls: type[CLVModel], call: Callable[[Any], Any]
-) -> None:
+def test_using_an_unfitted_model_raises_not_fitted_error(cls: type[CLVModel], call: Callable[[Any], Any]) -> None:
     with pytest.raises(NotFittedError, match="call fit"):
         call(cls())
 

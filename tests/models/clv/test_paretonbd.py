@@ -95,9 +95,7 @@ def test_paretonbd_expected_purchases_are_continuous_across_s_equal_to_one() -> 
 def test_paretonbd_recovers_known_parameters_from_100000_simulated_customers() -> None:
     truth = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.5}
     rng = np.random.default_rng(11)
-    data = simulate_paretonbd(
-        100_000, truth, T=np.round(rng.uniform(26, 39, 100_000) * 7) / 7, random_state=rng
-    )
+    data = simulate_paretonbd(100_000, truth, T=np.round(rng.uniform(26, 39, 100_000) * 7) / 7, random_state=rng)
     data["recency"] = np.round(data["recency"] * 7) / 7  # day resolution, as real data
     model = ParetoNBD().fit(data)
     for name, value in truth.items():

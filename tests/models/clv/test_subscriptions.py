@@ -32,9 +32,7 @@ def _yearly_cohort(counts: np.ndarray, segment: str, start: str = "2015-01-01") 
 def subscriptions() -> pd.DataFrame:
     regular = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
     high_end = np.array([1000, 869, 743, 653, 593, 551, 517, 491])
-    return pd.concat(
-        [_yearly_cohort(regular, "regular"), _yearly_cohort(high_end, "high end")], ignore_index=True
-    )
+    return pd.concat([_yearly_cohort(regular, "regular"), _yearly_cohort(high_end, "high end")], ignore_index=True)
 
 
 AS_OF = "2022-06-01"  # 7.4 years after the cohorts started: 7 whole years observed
@@ -115,8 +113,6 @@ def test_a_segment_too_small_to_fit_falls_back_to_the_pooled_model() -> None:
 
 
 def test_subscription_rows_ending_before_they_start_are_rejected() -> None:
-    subs = pd.DataFrame(
-        {"customer_id": ["a"], "start_date": ["2024-03-01"], "end_date": ["2024-01-01"], "mrr": [1.0]}
-    )
+    subs = pd.DataFrame({"customer_id": ["a"], "start_date": ["2024-03-01"], "end_date": ["2024-01-01"], "mrr": [1.0]})
     with pytest.raises(ModelError, match="row 1: end_date 2024-01-01 is before start_date 2024-03-01"):
         customer_durations(subs)

@@ -54,9 +54,7 @@ def test_purchases_after_the_calibration_end_and_late_customers_are_left_out() -
     assert list(s.index) == [1] and s.loc[1, "frequency"] == 0 and np.isnan(s.loc[1, "monetary_value"])
 
 
-def test_summary_reads_arrow_tables_and_parquet_files_alike(
-    tmp_path: Path, cdnow_transactions: pd.DataFrame
-) -> None:
+def test_summary_reads_arrow_tables_and_parquet_files_alike(tmp_path: Path, cdnow_transactions: pd.DataFrame) -> None:
     path = tmp_path / "tx.parquet"
     cdnow_transactions.to_parquet(path)
     from_file = customer_summary(path, "1997-09-30")
@@ -114,9 +112,7 @@ def test_missing_columns_and_bad_dates_are_reported_with_where_and_what() -> Non
     with pytest.raises(ModelError, match=r"missing column\(s\) \['amount'\]"):
         customer_summary(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}))
     bad = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-02-30"], "amount": [1.0, 1.0]})
-    with pytest.raises(
-        ModelError, match=r"row 2, column 'date': expected a date like 1997-01-25, got '2024-02-30'"
-    ):
+    with pytest.raises(ModelError, match=r"row 2, column 'date': expected a date like 1997-01-25, got '2024-02-30'"):
         customer_summary(bad)
     with pytest.raises(ConfigurationError, match="time unit 'year'"):
         customer_summary(bad.iloc[:1], time_unit="year")

@@ -214,21 +214,13 @@ class CLVModel:
             problems.append("the log-likelihood is not finite at the optimum")
         if at_bound.any():
             stuck = ", ".join(
-                f"{n}={np.exp(v):.3g}"
-                for n, v in zip(names, log_theta, strict=True)
-                if abs(v) >= _LOG_BOUND - 1e-6
+                f"{n}={np.exp(v):.3g}" for n, v in zip(names, log_theta, strict=True) if abs(v) >= _LOG_BOUND - 1e-6
             )
-            problems.append(
-                f"parameters ran to the edge of their range ({stuck}); the data do not identify them"
-            )
+            problems.append(f"parameters ran to the edge of their range ({stuck}); the data do not identify them")
         if np.max(np.abs(grad)) > 1e-4:
-            problems.append(
-                f"the gradient is not zero at the end (max |gradient| {np.max(np.abs(grad)):.2g})"
-            )
+            problems.append(f"the gradient is not zero at the end (max |gradient| {np.max(np.abs(grad)):.2g})")
         if not (eigen.min() > 0):
-            problems.append(
-                "the likelihood surface is flat or not a maximum there (Hessian not positive definite)"
-            )
+            problems.append("the likelihood surface is flat or not a maximum there (Hessian not positive definite)")
         if problems:
             self._raise_convergence("; ".join(problems))
 
@@ -237,9 +229,7 @@ class CLVModel:
         se = theta * np.sqrt(np.maximum(np.diag(cov_log), 0.0))
         self.params_ = {n: float(v) for n, v in zip(names, theta, strict=True)}
         self.std_errors_ = {n: float(v) for n, v in zip(names, se, strict=True)}
-        self.covariance_ = pd.DataFrame(
-            np.outer(theta, theta) * cov_log, index=list(names), columns=list(names)
-        )
+        self.covariance_ = pd.DataFrame(np.outer(theta, theta) * cov_log, index=list(names), columns=list(names))
         self.log_likelihood_ = float(-fun * total_weight)
         self.n_customers_ = round(total_weight)
         self.n_iterations_ = int(best.nit)
@@ -261,16 +251,13 @@ class CLVModel:
         steps = (*self._remedies, *_GENERIC_REMEDIES)
         checklist = "\n".join(f"  {i}. {s}" for i, s in enumerate(steps, 1))
         raise ConvergenceError(
-            f"{self._model_name} did not converge: {what}.\n"
-            f"No parameters were set. Things to check:\n{checklist}"
+            f"{self._model_name} did not converge: {what}.\nNo parameters were set. Things to check:\n{checklist}"
         )
 
     # --- results -----------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit(...) before using it"
-            )
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(...) before using it")
 
     def _theta(self) -> tuple[float, ...]:
         self._check_fitted()
@@ -336,9 +323,7 @@ def validate_rfm(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.n
     t_x = as_float_array(recency, "recency")
     big_t = as_float_array(T, "T")
     if not (len(x) == len(t_x) == len(big_t)):
-        raise ModelError(
-            f"frequency, recency and T must have the same length, got {len(x)}, {len(t_x)}, {len(big_t)}"
-        )
+        raise ModelError(f"frequency, recency and T must have the same length, got {len(x)}, {len(t_x)}, {len(big_t)}")
     if len(x) == 0:
         raise ModelError("no customers: frequency, recency and T are empty")
     checks: Sequence[tuple[np.ndarray, str]] = (

@@ -201,9 +201,7 @@ class BGNBD(CLVModel):
         >>> bool(value[0] > 0)
         True
         """
-        return discounted_clv(
-            self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin
-        )
+        return discounted_clv(self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin)
 
 
 def discounted_clv(

@@ -83,9 +83,7 @@ class GammaGamma(CLVModel):
             frequency, monetary_value = table["frequency"], table["monetary_value"]
         x = as_float_array(frequency, "frequency")
         keep = x > 0
-        m = np.asarray(
-            monetary_value.to_numpy() if hasattr(monetary_value, "to_numpy") else monetary_value, float
-        )
+        m = np.asarray(monetary_value.to_numpy() if hasattr(monetary_value, "to_numpy") else monetary_value, float)
         if len(m) != len(x):
             raise ModelError(f"frequency and monetary_value lengths differ: {len(x)} vs {len(m)}")
         w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)

@@ -156,14 +156,10 @@ class ParetoNBD(CLVModel):
         margin: float = 1.0,
     ) -> np.ndarray:
         """Discounted CLV over ``horizon`` time units; see :meth:`BGNBD.clv`."""
-        return discounted_clv(
-            self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin
-        )
+        return discounted_clv(self.expected_purchases, frequency, recency, T, spend, horizon, discount_rate, margin)
 
 
-def _rows(
-    theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, want_tail: bool = False
-) -> Any:
+def _rows(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, want_tail: bool = False) -> Any:
     """Per-row log-likelihood and gradient (rows × 4); with ``want_tail`` the log of the bracket."""
     r, alpha, s, beta = (float(v) for v in theta)
     a_exp = r + x  # exponent of (α+τ)
@@ -183,9 +179,7 @@ def _rows(
     la = log_a_tx[:, None] + y / n[:, None]  # log(α+τ)
     lb = np.log(beta - alpha + np.exp(la))  # log(β+τ)
     with np.errstate(divide="ignore"):
-        log_terms = (
-            _LOG_WEIGHTS + np.log(half)[:, None] - (a_exp - 1)[:, None] * la - b_exp * lb - np.log(n)[:, None]
-        )
+        log_terms = _LOG_WEIGHTS + np.log(half)[:, None] - (a_exp - 1)[:, None] * la - b_exp * lb - np.log(n)[:, None]
     has_integral = y_max > 0
     safe_terms = np.where(has_integral[:, None], log_terms, 0.0)
     peak = safe_terms.max(axis=1)

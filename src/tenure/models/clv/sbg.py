@@ -175,9 +175,7 @@ class ShiftedBetaGeometric(CLVModel):
         """
         alpha, beta = self._theta()
         if discount_rate <= 0 and alpha <= 1:
-            raise ModelError(
-                f"with alpha={alpha:.3g} <= 1 the expected lifetime is infinite: use a discount rate > 0"
-            )
+            raise ModelError(f"with alpha={alpha:.3g} <= 1 the expected lifetime is infinite: use a discount rate > 0")
         n = np.atleast_1d(np.asarray(renewals, dtype=float))
         z = 1 / (1 + discount_rate)
         return (beta + n) / (alpha + beta + n) * hyp2f1(1.0, beta + n + 1, alpha + beta + n + 1, z)
@@ -194,15 +192,12 @@ class ShiftedBetaGeometric(CLVModel):
 def _from_active(active: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     counts = as_float_array(active, "active")
     if len(counts) < 2:
-        raise ModelError(
-            f"active: expected counts for period 0 and at least one later period, got {len(counts)}"
-        )
+        raise ModelError(f"active: expected counts for period 0 and at least one later period, got {len(counts)}")
     steps = np.diff(counts)
     if counts[0] <= 0 or (steps > 0).any() or (counts < 0).any():
         i = int(np.argmax(steps > 0)) + 1 if (steps > 0).any() else 0
         raise ModelError(
-            "active: expected a cohort size > 0 followed by non-increasing counts, "
-            f"got {counts[i]:g} at period {i}"
+            f"active: expected a cohort size > 0 followed by non-increasing counts, got {counts[i]:g} at period {i}"
         )
     periods = np.arange(1, len(counts))
     durations = np.concatenate([periods, [len(counts) - 1]])

@@ -16,9 +16,7 @@ __all__ = ["simulate_bgnbd", "simulate_gammagamma", "simulate_paretonbd", "simul
 
 
 def _rng(random_state: Any) -> np.random.Generator:
-    return (
-        random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
-    )
+    return random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
 
 
 def _ages(n: int, T: Any) -> np.ndarray:
@@ -70,9 +68,7 @@ def simulate_paretonbd(n: int, params: Mapping[str, float], T: Any, random_state
     return pd.DataFrame({"frequency": x, "recency": _last_arrival(rng, x, x, window), "T": big_t})
 
 
-def simulate_gammagamma(
-    frequency: Any, params: Mapping[str, float], random_state: Any = None
-) -> pd.DataFrame:
+def simulate_gammagamma(frequency: Any, params: Mapping[str, float], random_state: Any = None) -> pd.DataFrame:
     """Mean spend per transaction for customers with the given frequencies (>= 1).
 
     Examples

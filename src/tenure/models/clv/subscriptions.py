@@ -35,8 +35,7 @@ def _frame(subscriptions: Any) -> pd.DataFrame:
         subscriptions = subscriptions.to_pandas()
     if not isinstance(subscriptions, pd.DataFrame):
         raise ModelError(
-            "subscriptions: expected a pandas DataFrame or an Arrow table, "
-            f"got {type(subscriptions).__name__}"
+            f"subscriptions: expected a pandas DataFrame or an Arrow table, got {type(subscriptions).__name__}"
         )
     missing = [c for c in ("customer_id", "start_date", "end_date", "mrr") if c not in subscriptions.columns]
     if missing:
@@ -49,9 +48,7 @@ def _dates(values: pd.Series, column: str) -> pd.Series:
     bad = parsed.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        raise ModelError(
-            f"subscriptions row {i + 1:,}, column {column!r}: expected a date, got {values.iloc[i]!r}"
-        )
+        raise ModelError(f"subscriptions row {i + 1:,}, column {column!r}: expected a date, got {values.iloc[i]!r}")
     return parsed.dt.tz_localize(None).dt.normalize()
 
 
@@ -86,16 +83,13 @@ def customer_durations(subscriptions: Any, period_months: int = 1, as_of: Any = 
     if (end.notna() & (end < start)).any():
         i = int(np.argmax((end < start).to_numpy()))
         raise ModelError(
-            f"subscriptions row {i + 1:,}: end_date {end.iloc[i].date()} "
-            f"is before start_date {start.iloc[i].date()}"
+            f"subscriptions row {i + 1:,}: end_date {end.iloc[i].date()} is before start_date {start.iloc[i].date()}"
         )
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else max(start.max(), end.max())
     mrr = pd.to_numeric(frame["mrr"], errors="coerce")
     if mrr.isna().any():
         i = int(np.argmax(mrr.isna().to_numpy()))
-        raise ModelError(
-            f"subscriptions row {i + 1:,}, column 'mrr': expected a number, got {frame['mrr'].iloc[i]!r}"
-        )
+        raise ModelError(f"subscriptions row {i + 1:,}, column 'mrr': expected a number, got {frame['mrr'].iloc[i]!r}")
     rows = pd.DataFrame(
         {
             "customer_id": frame["customer_id"].to_numpy(),
@@ -247,9 +241,7 @@ def subscription_clv(
     (['c3', 'c4', 'c6'], True)
     """
     if discount_rate <= -1:
-        raise ConfigurationError(
-            f"discount_rate: expected a rate > -1 (0.1 for 10% a year), got {discount_rate}"
-        )
+        raise ConfigurationError(f"discount_rate: expected a rate > -1 (0.1 for 10% a year), got {discount_rate}")
     durations = customer_durations(subscriptions, period_months, as_of)
     models = fit_sbg_by_segment(subscriptions, period_months, as_of, by)
     active = durations[~durations["churned"]].copy()

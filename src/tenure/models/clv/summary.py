@@ -237,9 +237,7 @@ def summary_from_orders(
     if isinstance(orders, pd.DataFrame) and "ordered_at" in orders.columns:
         orders = orders.assign(ordered_at=_utc_dates(orders["ordered_at"]))
     elif isinstance(orders, pa.Table) and "ordered_at" in orders.column_names:
-        frame = orders.select(
-            [c for c in ("customer_id", "ordered_at", "amount") if c in orders.column_names]
-        )
+        frame = orders.select([c for c in ("customer_id", "ordered_at", "amount") if c in orders.column_names])
         orders = frame.to_pandas()
         orders["ordered_at"] = _utc_dates(orders["ordered_at"])
     return customer_summary(orders, calibration_end, time_unit=time_unit, date="ordered_at")
@@ -292,8 +290,7 @@ def _check_dates(con: duckdb.DuckDBPyConnection, date_column: str) -> None:
     ).fetchone()
     if bad is not None:
         raise ModelError(
-            f"transactions row {bad[0]:,}, column {date_column!r}: "
-            f"expected a date like 1997-01-25, got {bad[1]!r}"
+            f"transactions row {bad[0]:,}, column {date_column!r}: expected a date like 1997-01-25, got {bad[1]!r}"
         )
 
 
