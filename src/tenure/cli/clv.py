@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tenure.cli import app
+from tenure.cli.options import DbOption, open_store
 from tenure.errors import ConfigurationError, ModelError
 from tenure.models.clv import (
     BGNBD,
@@ -241,3 +242,28 @@ def _read_cohort(file: Path) -> list[float]:
     if periods != list(range(len(periods))):
         raise ModelError(f"{file.name}: expected periods 0, 1, 2, … with none missing, got {periods}")
     return [float(v) for v in table["active"]]
+
+
+@clv_app.command("score")
+def score_store(
+    db: DbOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date the values look forward from (default: the latest data).")
+    ] = None,
+    discount_rate: Annotated[float, typer.Option(help="Annual discount rate.")] = 0.10,
+    horizon_months: Annotated[int, typer.Option(help="Horizon of the order-based CLV, in months.")] = 12,
+) -> None:
+    """Compute every active customer's CLV from the store and keep it there (for the web app)."""
+    from tenure.models.clv.scores import save_scores, score_customers
+
+    store = open_store(db)
+    with console.status("fitting CLV models"):
+        scores = score_customers(store, as_of, discount_rate=discount_rate, horizon_months=horizon_months)
+        written = save_scores(store, scores)
+    for note in scores.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    values = scores.values
+    console.print(
+        f"CLV as of {scores.as_of:%Y-%m-%d} stored for {written:,} customers: total {values['clv'].sum():,.0f}, "
+        f"median {values['clv'].median():,.0f} ({store.settings.reporting_currency})"
+    )
