@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import click
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -22,9 +21,12 @@ SMALL = ["--customers", "500", "--months", "12", "--end", "2025-01-01"]
 
 
 def run_demo(*args: str) -> Result:
-    """Invoke ``tenure demo``; with no other command mounted Typer runs ``demo`` as the app itself."""
+    """Invoke ``tenure demo``; with no other command mounted Typer runs ``demo`` as the app itself.
+
+    Typer 0.29 vendors its own click, so a group is recognised by its ``commands``, not by type.
+    """
     command = typer.main.get_command(app)
-    argv = ["demo", *args] if isinstance(command, click.Group) else list(args)
+    argv = ["demo", *args] if hasattr(command, "commands") else list(args)
     return CliRunner().invoke(app, argv)
 
 

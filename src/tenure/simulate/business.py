@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,11 +55,11 @@ class Business:
 
     tables: dict[str, pa.Table]
     truth: dict[str, pa.Table]
-    effects: dict
+    effects: dict[str, Any]
     seed: int
     months: int
     end: dt.date
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
 
     def write(
         self, directory: str | Path, format: str = "parquet", progress: Callable[[str], None] | None = None
@@ -204,14 +205,14 @@ def _ticket_csat(record: Record, history_end: int) -> None:
     record.surveys.csat(t["customer"][rated], at[rated], t["csat"][rated])
 
 
-def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
+def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict[str, Any]:
     """Realised headline figures: churn per segment, involuntary share, recoveries, win-back arms."""
     h = record.hazard.columns()
     d = record.drivers.columns()
-    out: dict = {}
+    out: dict[str, Any] = {}
     if h:
         seg = segment[h["customer"]]
-        churn = {}
+        churn: dict[str, float | None] = {}
         for s, name in enumerate(SEGMENTS):
             customer_months = int((seg == s).sum())
             vol = int((h["churned"] & (seg == s)).sum())
@@ -233,7 +234,7 @@ def summarise(record: Record, segment: np.ndarray, calendar: Calendar) -> dict:
     if t and d:
         vol_at = d["at"][d["kind"] == VOLUNTARY]
         vol_cust = d["customer"][d["kind"] == VOLUNTARY]
-        arms = {}
+        arms: dict[str, dict[str, int | float | None]] = {}
         # Each customer's first touch: later touches go to the survivors of earlier ones.
         first = np.zeros(len(t["customer"]), dtype=bool)
         first[np.unique(t["customer"], return_index=True)[1]] = True

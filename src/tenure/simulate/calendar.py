@@ -48,7 +48,8 @@ class Calendar:
     @classmethod
     def ending(cls, end: str | dt.date | np.datetime64, months: int, before: int = 48) -> Calendar:
         """A calendar whose history ends at the start of the month containing ``end``."""
-        return cls(np.datetime64(str(np.datetime64(end, "D")), "M"), months, before)
+        day = end.astype("datetime64[D]") if isinstance(end, np.datetime64) else np.datetime64(end, "D")
+        return cls(day.astype("datetime64[M]"), months, before)
 
     def start(self, month: int | np.ndarray) -> np.ndarray:
         """The first instant of ``month`` (an index, or an array of indices)."""

@@ -149,7 +149,9 @@ def _names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
     suffix = rng.integers(0, len(_SUFFIX), n)
     first = rng.integers(0, len(_FIRST), n)
     last = rng.integers(0, len(_LAST), n)
-    names, emails, seen = [], [], {}
+    names: list[str] = []
+    emails: list[str] = []
+    seen: dict[str, int] = {}
     for i in range(n):
         company = f"{_PREFIX[prefix[i]]} {_CORE[core[i]]}"
         slug = company.lower().replace(" ", "")

@@ -57,6 +57,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Effects:
         default_factory=lambda: {"voluntary": 0.012, "involuntary": 0.03}
     )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The effects as plain JSON-ready data."""
         data = asdict(self)
         data["retry_days"] = list(self.retry_days)

@@ -43,6 +43,9 @@ USAGE_ACTIVE_RATIO = 1.5
 class Record:
     """Everything the simulation writes down, as column chunks, before tables are built."""
 
+    billing: Billing
+    support: Support
+    surveys: Surveys
     rows: Chunks = field(default_factory=Chunks)
     ends: Chunks = field(default_factory=Chunks)
     events: Chunks = field(default_factory=Chunks)
@@ -50,9 +53,6 @@ class Record:
     hazard: Chunks = field(default_factory=Chunks)
     drivers: Chunks = field(default_factory=Chunks)
     monthly: Chunks = field(default_factory=Chunks)
-    billing: Billing | None = None
-    support: Support | None = None
-    surveys: Surveys | None = None
     steps: np.ndarray | None = None
 
 

@@ -15,11 +15,40 @@ Examples
 
 from __future__ import annotations
 
+from typing import Final, Literal, TypedDict
+
 import numpy as np
 
 from tenure.simulate.calendar import DAY, Chunks
 
-ORDER_TRUTH = {
+
+class BgNbdTruth(TypedDict):
+    """BG/NBD parameters: purchase rate ``λ ~ Gamma(r, alpha)`` per day, drop-out ``p ~ Beta(a, b)``."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+class GammaGammaTruth(TypedDict):
+    """Gamma-Gamma parameters: spend per order ``Gamma(p, ν)`` with ``ν ~ Gamma(q, gamma)``."""
+
+    p: float
+    q: float
+    gamma: float
+
+
+class OrderTruth(TypedDict):
+    """The true parameters of the add-on orders, as written to ``ground_truth/effects.json``."""
+
+    buyer_share: float
+    time_unit: Literal["day"]
+    bgnbd: BgNbdTruth
+    gammagamma: GammaGammaTruth
+
+
+ORDER_TRUTH: Final[OrderTruth] = {
     "buyer_share": 0.35,
     "time_unit": "day",
     "bgnbd": {"r": 0.8, "alpha": 40.0, "a": 0.8, "b": 5.0},

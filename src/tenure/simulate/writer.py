@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,7 +63,7 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
 def write_business(
     tables: dict[str, pa.Table],
     truth: dict[str, pa.Table],
-    effects: dict,
+    effects: dict[str, Any],
     readme: str,
     directory: str | Path,
     fmt: str = "parquet",

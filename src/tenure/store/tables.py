@@ -10,6 +10,8 @@ loader writes, so text comparison and time order agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
@@ -70,7 +72,7 @@ def _canonical_table(name: str) -> sa.Table:
     cols += [_column(c) for c in spec.columns]
     if spec.keeps_extra_columns:
         cols.append(sa.Column("attributes", sa.Text(), nullable=True, comment="extra columns, as JSON"))
-    kw = {"sqlite_with_rowid": False} if name in STORE_KEYS else {}
+    kw: dict[str, Any] = {"sqlite_with_rowid": False} if name in STORE_KEYS else {}
     return sa.Table(name, metadata, *cols, sa.PrimaryKeyConstraint(*key), comment=spec.description, **kw)
 
 
