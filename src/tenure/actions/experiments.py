@@ -286,9 +286,9 @@ def _units(con: Any, store: Store, playbook: str, horizon_days: int) -> pd.DataF
         ),
         agg AS (
             SELECT touch_id,
-                   sum(mrr * fx) FILTER (WHERE start_date <= t0 AND (end_date IS NULL OR end_date > t0)) AS mrr0,
-                   sum(mrr * fx) FILTER (WHERE start_date <= t1 AND (end_date IS NULL OR end_date > t1)) AS mrr1,
-                   count(*) FILTER (WHERE start_date <= t1 AND (end_date IS NULL OR end_date > t1)) AS lines1
+                   sum(mrr * fx) FILTER (WHERE start_date <= t0 AND coalesce(end_date > t0, true)) AS mrr0,
+                   sum(mrr * fx) FILTER (WHERE start_date <= t1 AND coalesce(end_date > t1, true)) AS mrr1,
+                   count(*) FILTER (WHERE start_date <= t1 AND coalesce(end_date > t1, true)) AS lines1
             FROM lr GROUP BY touch_id
         )
         SELECT tp.touch_id, tp.customer_id, tp.arm, tp.t0, tp.t1,

@@ -205,12 +205,11 @@ def _compute(
         FROM subscriptions s LEFT JOIN fx ON fx.currency = s.currency
         WHERE s.start_date <= {ts} AND (s.end_date IS NULL OR s.end_date > {ts})
     """)
-    renewal = f"""
-        CASE WHEN start_date + to_months(CAST(date_diff('month', start_date, {ts}) // bpm * bpm AS INTEGER))
-                  > {ts}
-             THEN start_date + to_months(CAST(date_diff('month', start_date, {ts}) // bpm * bpm AS INTEGER))
-             ELSE start_date + to_months(CAST((date_diff('month', start_date, {ts}) // bpm + 1) * bpm AS INTEGER))
-        END"""
+    # the first anniversary of start_date, in steps of the billing period, after as_of
+    periods = f"(date_diff('month', start_date, {ts}) // bpm)"
+    r0 = f"start_date + to_months(CAST({periods} * bpm AS INTEGER))"
+    r1 = f"start_date + to_months(CAST(({periods} + 1) * bpm AS INTEGER))"
+    renewal = f"CASE WHEN {r0} > {ts} THEN {r0} ELSE {r1} END"
     con.execute(f"""
         CREATE TEMP TABLE sub_agg AS
         SELECT customer_id,

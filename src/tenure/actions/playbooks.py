@@ -206,7 +206,7 @@ class Playbook:
 def _action(item: Any, where: str) -> Action:
     if not isinstance(item, Mapping) or len(item) != 1:
         raise ConfigurationError(
-            f"{where}: expected one action such as {{email: {{template: winback, subject: ...}}}}, got {item!r}"
+            f"{where}: expected one action such as {{tag: vip}} or {{email: {{...}}}}, got {item!r}"
         )
     kind, options = next(iter(item.items()))
     if kind not in ACTION_OPTIONS:

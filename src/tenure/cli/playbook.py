@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from tenure.cli.options import DbOption, open_store
 
 playbook_app = typer.Typer(
     name="playbook",
-    help="Playbooks: act on customers (email, task, coupon, tag, webhook) with a holdout, and report the uplift.",
+    help="Playbooks: act on customers (email, task, coupon, tag, webhook) with a holdout; report the uplift.",
     no_args_is_help=True,
 )
 newsletter_app = typer.Typer(
@@ -31,7 +31,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
@@ -94,7 +94,8 @@ def run_command(
     verb = "would touch" if dry_run else "touched"
     console.print(
         f"{result.playbook} (version {s['version']}) window {s['window']}: {s['matched']} matched, "
-        f"{s['throttled']} throttled, {verb} {s['eligible']} ({s['treated']} treated, {s['holdout']} held out)"
+        f"{s['throttled']} throttled, {verb} {s['eligible']} "
+        f"({s['treated']} treated, {s['holdout']} held out)"
     )
     if not dry_run:
         console.print(f"new touches: {s['new_touches']}")
@@ -154,8 +155,8 @@ def report_command(
         console.print("lift: not measurable yet (no touch in one of the arms has reached the horizon)")
     else:
         console.print(
-            f"lift: {report.lift * 100:+.1f} points, 95% CI {report.ci_low * 100:+.1f} to {report.ci_high * 100:+.1f} "
-            f"({report.method})"
+            f"lift: {report.lift * 100:+.1f} points, "
+            f"95% CI {report.ci_low * 100:+.1f} to {report.ci_high * 100:+.1f} ({report.method})"
         )
     if report.customers_needed is not None:
         console.print(
