@@ -46,6 +46,17 @@ def insert_ignore(store: Store, table: sa.Table) -> Any:
     return stmt.on_conflict_do_nothing()
 
 
+def inserted(conn: sa.Connection, stmt: Any) -> bool:
+    """Run an ``insert_ignore`` statement for one row; True when the row went in.
+
+    Uses ``RETURNING`` rather than the row count, which some drivers do not report for
+    ``ON CONFLICT DO NOTHING``.
+    """
+    table = stmt.table
+    key = next(iter(table.primary_key.columns))
+    return conn.execute(stmt.returning(key)).first() is not None
+
+
 def claim(
     store: Store,
     key: str,
@@ -76,8 +87,7 @@ def claim(
         "claimed_at": now(),
     }
     with store.engine.begin() as conn:
-        inserted = conn.execute(insert_ignore(store, deliveries).values(**values)).rowcount
-        if inserted == 1:
+        if inserted(conn, insert_ignore(store, deliveries).values(**values)):
             return True
         if status != "claimed":
             return False

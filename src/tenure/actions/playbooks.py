@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,11 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from tenure.actions.conditions import Condition
+from tenure.actions.deliveries import insert_ignore, inserted
 from tenure.actions.fields import BASE_FIELDS
 from tenure.actions.tables import playbook_runs, playbook_versions, playbooks
 from tenure.actions.triggers import Trigger
-from tenure.errors import ConfigurationError, ExpressionError, NotFoundError
+from tenure.errors import ConfigurationError, ExpressionError, NotFoundError, StoreError
 from tenure.store import Store
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
@@ -284,53 +285,67 @@ def _now() -> dt.datetime:
 def save(store: Store, playbook: Playbook, enabled: bool | None = None) -> Playbook:
     """Keep ``playbook`` in the store; a changed text adds a version. Returns it with its version.
 
+    Safe to call from several workers at once: versions are claimed with ``ON CONFLICT DO NOTHING``
+    and a loser of the race re-reads what the winner wrote.
+
     Examples
     --------
     >>> save(store, Playbook.from_file("winback.yaml")).version   # doctest: +SKIP
     1
     """
-    now = _now()
-    with store.engine.begin() as conn:
-        row = conn.execute(sa.select(playbooks).where(playbooks.c.name == playbook.name)).mappings().first()
-        if row is not None:
-            current = conn.execute(
-                sa.select(playbook_versions.c.definition).where(
-                    playbook_versions.c.name == playbook.name, playbook_versions.c.version == row["version"]
-                )
-            ).scalar()
-            version = row["version"]
-            if current != playbook.text:
-                version = row["version"] + 1
-                conn.execute(
-                    sa.insert(playbook_versions).values(
-                        name=playbook.name,
-                        version=version,
-                        definition=playbook.text,
-                        created_at=now,
-                        source=playbook.source,
+    for _ in range(10):
+        now = _now()
+        with store.engine.begin() as conn:
+            row = (
+                conn.execute(sa.select(playbooks).where(playbooks.c.name == playbook.name)).mappings().first()
+            )
+            current = None
+            if row is not None:
+                current = conn.execute(
+                    sa.select(playbook_versions.c.definition).where(
+                        playbook_versions.c.name == playbook.name,
+                        playbook_versions.c.version == row["version"],
                     )
-                )
-            values: dict[str, Any] = {"version": version, "updated_at": now}
+                ).scalar()
+            values: dict[str, Any] = {"updated_at": now}
             if enabled is not None:
                 values["enabled"] = enabled
-            conn.execute(sa.update(playbooks).where(playbooks.c.name == playbook.name).values(**values))
-        else:
-            version = 1
-            conn.execute(
-                sa.insert(playbook_versions).values(
+            if row is not None and current == playbook.text:
+                version = row["version"]
+                if enabled is not None:
+                    conn.execute(
+                        sa.update(playbooks).where(playbooks.c.name == playbook.name).values(**values)
+                    )
+                return replace(playbook, version=version)
+            version = row["version"] + 1 if row is not None else 1
+            added = inserted(
+                conn,
+                insert_ignore(store, playbook_versions).values(
                     name=playbook.name,
-                    version=1,
+                    version=version,
                     definition=playbook.text,
                     created_at=now,
                     source=playbook.source,
-                )
+                ),
             )
+            if not added:
+                continue  # another worker saved a version meanwhile: look again
+            if row is None:
+                fresh = inserted(
+                    conn,
+                    insert_ignore(store, playbooks).values(
+                        name=playbook.name, enabled=bool(enabled), version=version, updated_at=now
+                    ),
+                )
+                if fresh:
+                    return replace(playbook, version=version)
             conn.execute(
-                sa.insert(playbooks).values(
-                    name=playbook.name, enabled=bool(enabled), version=1, updated_at=now
-                )
+                sa.update(playbooks)
+                .where(playbooks.c.name == playbook.name)
+                .values(version=version, **values)
             )
-    return Playbook.from_yaml(playbook.text, source=playbook.source, version=version)
+            return replace(playbook, version=version)
+    raise StoreError(f"could not save playbook {playbook.name!r}: other writers kept changing it")
 
 
 def load(store: Store, name: str, version: int | None = None) -> Playbook:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tenure.actions.deliveries import insert_ignore, now
+from tenure.actions.deliveries import insert_ignore, inserted, now
 from tenure.actions.tables import tags
 from tenure.store import Store
 
@@ -23,7 +23,7 @@ def add_tag(store: Store, customer_id: str, tag: str, playbook: str | None = Non
         customer_id=customer_id, tag=tag, playbook=playbook, created_at=now()
     )
     with store.engine.begin() as conn:
-        return conn.execute(stmt).rowcount == 1
+        return inserted(conn, stmt)
 
 
 def customer_tags(store: Store, customer_id: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.actions.deliveries import insert_ignore, now
+from tenure.actions.deliveries import insert_ignore, inserted, now
 from tenure.actions.tables import tasks
 from tenure.errors import NotFoundError
 from tenure.store import Store
@@ -45,7 +45,7 @@ def create_task(
         created_at=now(),
     )
     with store.engine.begin() as conn:
-        return conn.execute(stmt).rowcount == 1
+        return inserted(conn, stmt)
 
 
 def open_tasks(store: Store, assignee: str | None = None) -> list[dict[str, Any]]:
