@@ -36,9 +36,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default
-        )
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(msg)  # type: ignore[arg-type]
         return "250 Message accepted"
@@ -86,9 +84,7 @@ def inactive_business(
                 [cid, "report_created", f"{last}T09:00:00Z", "u1"],
                 [cid, "login", f"{last}T10:00:00Z", "u2"],
             ]
-    write_table(
-        folder, "customers", ["customer_id", "name", "email", "created_at", "owner", "segment"], customers
-    )
+    write_table(folder, "customers", ["customer_id", "name", "email", "created_at", "owner", "segment"], customers)
     write_table(folder, "subscriptions", ["customer_id", "start_date", "end_date", "mrr", "plan"], subs)
     write_table(folder, "events", ["customer_id", "event_type", "occurred_at", "user_id"], events)
     store.import_folder(folder)

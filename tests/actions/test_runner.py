@@ -56,9 +56,7 @@ def test_run_emails_each_treated_customer_once_with_their_own_name_plan_and_usag
     assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsubscribe/")
 
 
-def test_run_writes_treated_and_holdout_touches_and_tasks_for_the_owner(
-    smtp_store: Store, tmp_path: Path
-) -> None:
+def test_run_writes_treated_and_holdout_touches_and_tasks_for_the_owner(smtp_store: Store, tmp_path: Path) -> None:
     inactive_business(smtp_store, tmp_path / "data")
     run_playbook(smtp_store, winback(), "2025-06-01")
     with smtp_store.engine.connect() as conn:
@@ -237,9 +235,7 @@ def test_two_worker_processes_running_the_same_playbook_at_once_send_each_messag
         "--as-of",
         "2025-06-01",
     ]
-    procs = [
-        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)
-    ]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
     outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     ids = [f"p{k:04d}" for k in range(1, 61)]
@@ -247,9 +243,7 @@ def test_two_worker_processes_running_the_same_playbook_at_once_send_each_messag
     check = Store.open(store_url)
     with check.engine.connect() as conn:
         sent = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(deliveries_table)
-            .where(deliveries_table.c.status == "sent")
+            sa.select(sa.func.count()).select_from(deliveries_table).where(deliveries_table.c.status == "sent")
         ).scalar_one()
         n_touches = conn.execute(sa.select(sa.func.count()).select_from(touches)).scalar_one()
     check.close()

@@ -130,10 +130,12 @@ def sample_size(
 class Uplift:
     """Retention of treated vs held-out customers of one playbook at a horizon.
 
-    Units are touches whose horizon has passed by ``as_of`` (``measured_*``); ``treated`` and
-    ``holdout`` count distinct customers touched at any time. A customer is retained when paying
-    (or, if not paying when touched, still subscribed) ``horizon_days`` after the touch. MRR retained
-    is MRR at the horizon over MRR at the touch, at the exchange rate of the touch.
+    Each customer counts once, from their first touch by the playbook, in the arm of that touch:
+    later touches go to the survivors of earlier ones, so counting them would bias the comparison.
+    ``treated`` and ``holdout`` count the customers touched; ``measured_*`` those whose first touch
+    is at least ``horizon_days`` before ``as_of``. A customer is retained when paying (or, if not
+    paying when touched, still subscribed) ``horizon_days`` after the touch. MRR retained is MRR at
+    the horizon over MRR at the touch, at the exchange rate of the touch.
     """
 
     playbook: str
@@ -273,6 +275,7 @@ def _units(con: Any, store: Store, playbook: str, horizon_days: int) -> pd.DataF
             SELECT touch_id, customer_id, arm, touched_at AS t0,
                    touched_at + to_days(CAST(? AS INTEGER)) AS t1
             FROM touches WHERE playbook = ?
+            QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY touched_at, touch_id) = 1
         ),
         l AS (
             SELECT tp.touch_id, tp.t0, tp.t1, s.mrr, s.currency, s.start_date, s.end_date
