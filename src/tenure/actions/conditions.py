@@ -120,9 +120,7 @@ class Condition:
         if not isinstance(text, str):
             raise ExpressionError(f"condition must be text, got {type(text).__name__}")
         if len(text) > MAX_LENGTH:
-            raise ExpressionError(
-                f"condition is {len(text)} characters long; at most {MAX_LENGTH} are allowed"
-            )
+            raise ExpressionError(f"condition is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
         try:
             tree = ast.parse(text, mode="eval")
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
@@ -221,8 +219,7 @@ def _check(text: str, tree: ast.Expression, allowed: set[str] | None) -> set[str
             if allowed is not None and name not in allowed:
                 close = sorted(allowed)
                 raise ExpressionError(
-                    f"condition {text!r}: {name!r} is not a customer field; available fields: "
-                    + ", ".join(close)
+                    f"condition {text!r}: {name!r} is not a customer field; available fields: " + ", ".join(close)
                 )
             names.add(name)
             continue
@@ -234,19 +231,11 @@ def _check(text: str, tree: ast.Expression, allowed: set[str] | None) -> set[str
 
 def _check_compare(text: str, node: ast.Compare) -> None:
     for op, right in zip(node.ops, node.comparators, strict=True):
-        if isinstance(op, ast.Is | ast.IsNot) and not (
-            isinstance(right, ast.Constant) and right.value is None
-        ):
+        if isinstance(op, ast.Is | ast.IsNot) and not (isinstance(right, ast.Constant) and right.value is None):
             raise _fail(text, node, "'is' may only be used as 'is None' or 'is not None'")
         if isinstance(op, ast.In | ast.NotIn) and not isinstance(right, ast.List | ast.Tuple | ast.Constant):
-            raise _fail(
-                text, node, "'in' needs a list of values or a string on its right, e.g. x in ['a', 'b']"
-            )
-        if (
-            isinstance(op, ast.In | ast.NotIn)
-            and isinstance(right, ast.Constant)
-            and not isinstance(right.value, str)
-        ):
+            raise _fail(text, node, "'in' needs a list of values or a string on its right, e.g. x in ['a', 'b']")
+        if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Constant) and not isinstance(right.value, str):
             raise _fail(text, node, "'in' needs a list of values or a string on its right")
 
 
@@ -316,9 +305,7 @@ def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
 
 
 def _is_number(v: Any) -> bool:
-    return (
-        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) and not _missing(v)
-    )
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) and not _missing(v)
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
@@ -487,9 +474,7 @@ def _vec_compare(op: ast.cmpop, left: Any, right: Any, n: int) -> np.ndarray:
             return valid & fn(np.nan_to_num(lcol.values), np.nan_to_num(rcol.values))
     if lcol.numeric != rcol.numeric:
         # a numeric column against text can still hold numbers in an object column
-        return np.array(
-            [bool(valid[i]) and _compare(op, lcol.values[i], rcol.values[i]) for i in range(n)], dtype=bool
-        )
+        return np.array([bool(valid[i]) and _compare(op, lcol.values[i], rcol.values[i]) for i in range(n)], dtype=bool)
     out = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(valid):
         out[i] = _compare(op, lcol.values[i], rcol.values[i])
@@ -507,9 +492,7 @@ def _vec_equal(a: _Col, b: _Col) -> np.ndarray:
     av, bv = a.values[idx], b.values[idx]
     if not a.numeric and not b.numeric and len(set(map(type, bv[:1]))) == 1 and isinstance(bv[0], str):
         # the common case, text column == 'literal': compare in bulk
-        same = np.fromiter(
-            (isinstance(x, str) and x == y for x, y in zip(av, bv, strict=True)), bool, len(idx)
-        )
+        same = np.fromiter((isinstance(x, str) and x == y for x, y in zip(av, bv, strict=True)), bool, len(idx))
         out[idx] = same
         return out
     out[idx] = [_equal(x, y) for x, y in zip(av, bv, strict=True)]

@@ -93,9 +93,7 @@ def difference_interval(
     return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
 
 
-def sample_size(
-    p_control: float, lift: float, holdout: float = 0.5, alpha: float = 0.05, power: float = 0.8
-) -> int:
+def sample_size(p_control: float, lift: float, holdout: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> int:
     """Customers needed in all (both arms) to detect an absolute ``lift`` over ``p_control``.
 
     Two-sided test of two proportions at level ``alpha`` with the given ``power`` (Fleiss, without

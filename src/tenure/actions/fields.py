@@ -196,9 +196,7 @@ def _has_table(con: Any, name: str) -> bool:
     return bool(rows)
 
 
-def _compute(
-    con: Any, store: Store, t: dt.datetime, checklist: list[str], event_types: list[str]
-) -> pd.DataFrame:
+def _compute(con: Any, store: Store, t: dt.datetime, checklist: list[str], event_types: list[str]) -> pd.DataFrame:
     ts = f"TIMESTAMP '{t.isoformat(sep=' ')}'"
     reporting = _lit(store.settings.reporting_currency)
     day = 86400.0
@@ -358,9 +356,7 @@ def _add_scores(con: Any, frame: pd.DataFrame, ts: str) -> pd.DataFrame:
     time_col = next((c for c in ("scored_at", "as_of", "created_at", "score_date") if c in cols), None)
     picks = {
         "risk_band": next((c for c in ("risk_band", "band", "risk") if c in cols), None),
-        "churn_probability": next(
-            (c for c in ("churn_probability", "probability", "p_churn") if c in cols), None
-        ),
+        "churn_probability": next((c for c in ("churn_probability", "probability", "p_churn") if c in cols), None),
         "health_score": next((c for c in ("health_score", "health") if c in cols), None),
     }
     if "customer_id" not in cols or not any(picks.values()):
@@ -368,9 +364,7 @@ def _add_scores(con: Any, frame: pd.DataFrame, ts: str) -> pd.DataFrame:
     where = f"WHERE CAST({time_col} AS TIMESTAMP) < {ts}" if time_col else ""
     order = time_col or "1"
     select = ", ".join(f"arg_max({src}, {order}) AS {dst}" for dst, src in picks.items() if src)
-    scores = con.execute(
-        f"SELECT customer_id, {select} FROM store.churn_scores {where} GROUP BY customer_id"
-    ).df()
+    scores = con.execute(f"SELECT customer_id, {select} FROM store.churn_scores {where} GROUP BY customer_id").df()
     frame = frame.drop(columns=[c for c in picks if picks[c]]).merge(scores, on="customer_id", how="left")
     if "risk_band" in scores.columns:
         frame["risk_band"] = frame["risk_band"].astype(object).where(frame["risk_band"].notna(), None)

@@ -105,9 +105,7 @@ def suppress(store: Store, email: str, reason: str = "manual", customer_id: str 
 def is_suppressed(store: Store, email: str) -> bool:
     """Whether ``email`` is on the suppression list."""
     with store.engine.connect() as conn:
-        hit = conn.execute(
-            sa.select(suppressions.c.email).where(suppressions.c.email == email.strip().lower())
-        ).first()
+        hit = conn.execute(sa.select(suppressions.c.email).where(suppressions.c.email == email.strip().lower())).first()
     return hit is not None
 
 
@@ -155,9 +153,7 @@ class Rendered:
     html: str | None
 
 
-def render_email(
-    env: SandboxedEnvironment, template: str, subject: str, context: Mapping[str, Any]
-) -> Rendered:
+def render_email(env: SandboxedEnvironment, template: str, subject: str, context: Mapping[str, Any]) -> Rendered:
     """Render template ``template`` (``.txt`` and optional ``.html``) and the ``subject`` string.
 
     The unsubscribe link is added at the end when the template does not show it itself.
@@ -210,9 +206,7 @@ class SmtpTarget:
         """
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ConfigurationError(
-                f"SMTP URL {url!r}: expected smtp://[user:password@]host[:port] or smtps://..."
-            )
+            raise ConfigurationError(f"SMTP URL {url!r}: expected smtp://[user:password@]host[:port] or smtps://...")
         if parts.scheme == "smtps":
             return cls(parts.hostname, parts.port or 465, "ssl", _unq(parts.username), _unq(parts.password))
         port = parts.port or 25
@@ -293,9 +287,7 @@ class Mailer:
         self.close()
 
 
-def build_message(
-    sender: str, to: str, rendered: Rendered, unsubscribe_link: str | None, key: str
-) -> EmailMessage:
+def build_message(sender: str, to: str, rendered: Rendered, unsubscribe_link: str | None, key: str) -> EmailMessage:
     """A MIME message: text, optional HTML alternative, List-Unsubscribe headers, a stable id."""
     # long unbreakable headers (the unsubscribe URL) must not be folded into encoded words
     msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))

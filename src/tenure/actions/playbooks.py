@@ -149,14 +149,10 @@ class Playbook:
         where = source or "playbook"
         unknown = [k for k in data if k not in KEYS]
         if unknown:
-            raise ConfigurationError(
-                f"{where}: unknown key {unknown[0]!r}; expected any of {', '.join(KEYS)}"
-            )
+            raise ConfigurationError(f"{where}: unknown key {unknown[0]!r}; expected any of {', '.join(KEYS)}")
         name = data.get("name")
         if not isinstance(name, str) or not NAME.match(name):
-            raise ConfigurationError(
-                f"{where}: name: expected letters, digits, '-' or '_' (at most 80), got {name!r}"
-            )
+            raise ConfigurationError(f"{where}: name: expected letters, digits, '-' or '_' (at most 80), got {name!r}")
         where = f"{where} ({name})" if source else f"playbook {name!r}"
         trigger = Trigger.parse(data.get("trigger"), f"{where}: trigger")
         checklist = data.get("checklist") or ()
@@ -180,9 +176,7 @@ class Playbook:
             raise ConfigurationError(f"{where}: throttle_days: expected a whole number ≥ 0, got {throttle!r}")
         holdout = data.get("holdout", DEFAULT_HOLDOUT)
         if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
-            raise ConfigurationError(
-                f"{where}: holdout: expected a share from 0 to below 1, e.g. 0.2, got {holdout!r}"
-            )
+            raise ConfigurationError(f"{where}: holdout: expected a share from 0 to below 1, e.g. 0.2, got {holdout!r}")
         exclude = data.get("exclude_at_risk", False)
         if not isinstance(exclude, bool):
             raise ConfigurationError(f"{where}: exclude_at_risk: expected true or false, got {exclude!r}")
@@ -211,9 +205,7 @@ def _action(item: Any, where: str) -> Action:
         )
     kind, options = next(iter(item.items()))
     if kind not in ACTION_OPTIONS:
-        raise ConfigurationError(
-            f"{where}: unknown action {kind!r}; expected one of {', '.join(ACTION_OPTIONS)}"
-        )
+        raise ConfigurationError(f"{where}: unknown action {kind!r}; expected one of {', '.join(ACTION_OPTIONS)}")
     if kind == "tag" and isinstance(options, str):
         options = {"name": options}
     if not isinstance(options, Mapping):
@@ -221,9 +213,7 @@ def _action(item: Any, where: str) -> Action:
     spec = ACTION_OPTIONS[kind]
     unknown = [k for k in options if k not in spec]
     if unknown:
-        raise ConfigurationError(
-            f"{where}: {kind}: unknown option {unknown[0]!r}; expected {', '.join(spec)}"
-        )
+        raise ConfigurationError(f"{where}: {kind}: unknown option {unknown[0]!r}; expected {', '.join(spec)}")
     missing = [k for k, required in spec.items() if required and options.get(k) in (None, "")]
     if missing:
         raise ConfigurationError(f"{where}: {kind}: missing option {missing[0]!r}")
@@ -235,15 +225,11 @@ def _action(item: Any, where: str) -> Action:
             except TemplateSyntaxError as exc:
                 raise ConfigurationError(f"{where}: {kind}.{key}: template error: {exc.message}") from None
     if kind == "email" and not re.match(r"^[A-Za-z0-9_.-]+$", str(options["template"])):
-        raise ConfigurationError(
-            f"{where}: email.template: expected a template name, got {options['template']!r}"
-        )
+        raise ConfigurationError(f"{where}: email.template: expected a template name, got {options['template']!r}")
     if kind == "coupon":
         pct = options["percent_off"]
         if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 < pct <= 100:
-            raise ConfigurationError(
-                f"{where}: coupon.percent_off: expected a number from 0 to 100, got {pct!r}"
-            )
+            raise ConfigurationError(f"{where}: coupon.percent_off: expected a number from 0 to 100, got {pct!r}")
     if kind == "task":
         options.setdefault("assignee", "owner")
         options.setdefault("due_days", 3)
@@ -296,9 +282,7 @@ def save(store: Store, playbook: Playbook, enabled: bool | None = None) -> Playb
     for _ in range(10):
         now = _now()
         with store.engine.begin() as conn:
-            row = (
-                conn.execute(sa.select(playbooks).where(playbooks.c.name == playbook.name)).mappings().first()
-            )
+            row = conn.execute(sa.select(playbooks).where(playbooks.c.name == playbook.name)).mappings().first()
             current = None
             if row is not None:
                 current = conn.execute(
@@ -313,9 +297,7 @@ def save(store: Store, playbook: Playbook, enabled: bool | None = None) -> Playb
             if row is not None and current == playbook.text:
                 version = row["version"]
                 if enabled is not None:
-                    conn.execute(
-                        sa.update(playbooks).where(playbooks.c.name == playbook.name).values(**values)
-                    )
+                    conn.execute(sa.update(playbooks).where(playbooks.c.name == playbook.name).values(**values))
                 return replace(playbook, version=version)
             version = row["version"] + 1 if row is not None else 1
             added = inserted(
@@ -340,9 +322,7 @@ def save(store: Store, playbook: Playbook, enabled: bool | None = None) -> Playb
                 if fresh:
                     return replace(playbook, version=version)
             conn.execute(
-                sa.update(playbooks)
-                .where(playbooks.c.name == playbook.name)
-                .values(version=version, **values)
+                sa.update(playbooks).where(playbooks.c.name == playbook.name).values(version=version, **values)
             )
             return replace(playbook, version=version)
     raise StoreError(f"could not save playbook {playbook.name!r}: other writers kept changing it")
@@ -377,9 +357,7 @@ def versions(store: Store, name: str) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
         rows = (
             conn.execute(
-                sa.select(
-                    playbook_versions.c.version, playbook_versions.c.created_at, playbook_versions.c.source
-                )
+                sa.select(playbook_versions.c.version, playbook_versions.c.created_at, playbook_versions.c.source)
                 .where(playbook_versions.c.name == name)
                 .order_by(playbook_versions.c.version)
             )
@@ -401,9 +379,7 @@ def set_enabled(store: Store, name: str, enabled: bool) -> Playbook:
             )
         return save(store, builtin(name), enabled=enabled)
     with store.engine.begin() as conn:
-        conn.execute(
-            sa.update(playbooks).where(playbooks.c.name == name).values(enabled=enabled, updated_at=_now())
-        )
+        conn.execute(sa.update(playbooks).where(playbooks.c.name == name).values(enabled=enabled, updated_at=_now()))
     return load(store, name)
 
 
@@ -454,7 +430,5 @@ def listing(store: Store) -> list[dict[str, Any]]:
 def enabled_playbooks(store: Store) -> list[Playbook]:
     """The current version of every enabled playbook."""
     with store.engine.connect() as conn:
-        names = (
-            conn.execute(sa.select(playbooks.c.name).where(playbooks.c.enabled == sa.true())).scalars().all()
-        )
+        names = conn.execute(sa.select(playbooks.c.name).where(playbooks.c.enabled == sa.true())).scalars().all()
     return [load(store, n) for n in names]

@@ -202,9 +202,7 @@ def run_playbook(
         reason = playbook.trigger.describe(row)
         if playbook.condition.names:
             reason += f"; {playbook.condition.explain(row)}"
-        result.candidates.append(
-            Candidate(cid, arm, reason, touch_id(playbook.name, window, cid), row.get("email"))
-        )
+        result.candidates.append(Candidate(cid, arm, reason, touch_id(playbook.name, window, cid), row.get("email")))
     if dry_run:
         return result
 
@@ -264,11 +262,7 @@ def _throttled(store: Store, playbook: Playbook, t: dt.datetime, window: str, id
     with store.engine.connect() as conn:
         recent = conn.execute(stmt).all()
     wanted = set(ids)
-    return {
-        str(cid)
-        for cid, tid in recent
-        if str(cid) in wanted and tid != touch_id(playbook.name, window, str(cid))
-    }
+    return {str(cid) for cid, tid in recent if str(cid) in wanted and tid != touch_id(playbook.name, window, str(cid))}
 
 
 @contextlib.contextmanager
@@ -276,9 +270,7 @@ def _playbook_lock(store: Store, name: str) -> Iterator[sa.Connection]:
     """A transaction holding a lock that serialises runs of one playbook while they write touches."""
     with store.engine.connect() as conn:
         if store.dialect == "postgresql":
-            key = int.from_bytes(
-                hashlib.sha256(f"tenure.playbook:{name}".encode()).digest()[:8], "big", signed=True
-            )
+            key = int.from_bytes(hashlib.sha256(f"tenure.playbook:{name}".encode()).digest()[:8], "big", signed=True)
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -290,9 +282,7 @@ def _playbook_lock(store: Store, name: str) -> Iterator[sa.Connection]:
         conn.commit()
 
 
-def _write_touches(
-    store: Store, playbook: Playbook, t: dt.datetime, window: str, candidates: list[Candidate]
-) -> int:
+def _write_touches(store: Store, playbook: Playbook, t: dt.datetime, window: str, candidates: list[Candidate]) -> int:
     if not candidates:
         return 0
     with _playbook_lock(store, playbook.name) as conn:

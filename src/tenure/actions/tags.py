@@ -19,9 +19,7 @@ from tenure.store import Store
 
 def add_tag(store: Store, customer_id: str, tag: str, playbook: str | None = None) -> bool:
     """Tag a customer; True when the tag is new."""
-    stmt = insert_ignore(store, tags).values(
-        customer_id=customer_id, tag=tag, playbook=playbook, created_at=now()
-    )
+    stmt = insert_ignore(store, tags).values(customer_id=customer_id, tag=tag, playbook=playbook, created_at=now())
     with store.engine.begin() as conn:
         return inserted(conn, stmt)
 
@@ -29,7 +27,5 @@ def add_tag(store: Store, customer_id: str, tag: str, playbook: str | None = Non
 def customer_tags(store: Store, customer_id: str) -> list[str]:
     """A customer's tags, sorted."""
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(tags.c.tag).where(tags.c.customer_id == customer_id).order_by(tags.c.tag)
-        )
+        rows = conn.execute(sa.select(tags.c.tag).where(tags.c.customer_id == customer_id).order_by(tags.c.tag))
         return list(rows.scalars())

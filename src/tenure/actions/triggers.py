@@ -80,14 +80,10 @@ class Trigger:
         if isinstance(spec, str):
             spec = {"schedule": spec} if spec in SCHEDULES else {"event": spec}
         if not isinstance(spec, Mapping) or not spec:
-            raise ConfigurationError(
-                f"{where}: expected a mapping such as {{inactive_days: 14}}, got {spec!r}"
-            )
+            raise ConfigurationError(f"{where}: expected a mapping such as {{inactive_days: 14}}, got {spec!r}")
         unknown = [k for k in spec if k not in KEYS]
         if unknown:
-            raise ConfigurationError(
-                f"{where}: unknown key {unknown[0]!r}; expected any of {', '.join(KEYS)}"
-            )
+            raise ConfigurationError(f"{where}: unknown key {unknown[0]!r}; expected any of {', '.join(KEYS)}")
         kw: dict[str, Any] = {"spec": dict(spec)}
         for key in ("inactive_days", "within_days", "renewal_within_days"):
             if key in spec:
@@ -153,9 +149,7 @@ class Trigger:
         if self.inactive_days is not None:
             out &= _ge(frame["days_since_last_activity"], self.inactive_days)
         if self.event_field is not None:
-            days = (
-                frame[self.event_field] if self.event_field in frame else pd.Series(np.nan, index=frame.index)
-            )
+            days = frame[self.event_field] if self.event_field in frame else pd.Series(np.nan, index=frame.index)
             values = days.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
                 out &= np.nan_to_num(values, nan=np.inf) < self.within_days
@@ -176,9 +170,7 @@ class Trigger:
         """Why the trigger picked this customer, in words."""
         parts = []
         if self.inactive_days is not None:
-            parts.append(
-                f"inactive {_int(row.get('days_since_last_activity'))} days (≥ {self.inactive_days})"
-            )
+            parts.append(f"inactive {_int(row.get('days_since_last_activity'))} days (≥ {self.inactive_days})")
         if self.event is not None:
             ago = _int(row.get(self.event_field or ""))
             parts.append(f"{self.event} {ago} days ago" if ago != "?" else self.event)

@@ -49,21 +49,35 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")
 
 @playbook_app.command("run")
 def run_command(
-    file: Annotated[
-        Path, typer.Argument(help="Playbook YAML file, or the name of a kept or built-in playbook.")
-    ],
+    file: Annotated[Path, typer.Argument(help="Playbook YAML file, or the name of a kept or built-in playbook.")],
     db: DbOption = None,
     as_of: AsOfOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List who would be touched and why; send and write nothing.")
     ] = False,
     fmt: FormatOption = Format.table,
+    queue: Annotated[
+        bool,
+        typer.Option("--queue", help="Put the run on the worker queue (TENURE_REDIS_URL) instead of running it here."),
+    ] = False,
 ) -> None:
     """Run a playbook once: pick eligible customers, hold some out, act on the rest exactly once."""
-    from tenure.actions.playbooks import Playbook, builtin, builtin_names, load
+    from tenure.actions.playbooks import Playbook, builtin, builtin_names, load, save
     from tenure.actions.runner import run_playbook
 
     store = open_store(db)
+    if queue:
+        from tenure.errors import ConfigurationError
+        from tenure.jobs.queue import enqueue_run, queue_app
+
+        if not store.settings.redis_url:
+            raise ConfigurationError("--queue needs TENURE_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+        name = str(file)
+        if file.suffix in (".yaml", ".yml"):
+            name = save(store, Playbook.from_file(file)).name
+        enqueue_run(queue_app(store.settings.redis_url), name, as_of)
+        console.print(f"queued a run of {name}")
+        return
     if file.exists() or file.suffix in (".yaml", ".yml"):
         pb = Playbook.from_file(file)
     else:
@@ -107,9 +121,7 @@ def run_command(
 def report_command(
     name: Annotated[str, typer.Argument(help="Playbook name (as in touches.playbook).")],
     db: DbOption = None,
-    horizon: Annotated[
-        int, typer.Option("--horizon", help="Days after the touch retention is measured at.")
-    ] = 60,
+    horizon: Annotated[int, typer.Option("--horizon", help="Days after the touch retention is measured at.")] = 60,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -193,9 +205,7 @@ def list_command(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
 def show_command(
     name: Annotated[str, typer.Argument(help="Playbook name.")],
     db: DbOption = None,
-    version: Annotated[
-        int | None, typer.Option("--version", help="Show this version.", show_default=False)
-    ] = None,
+    version: Annotated[int | None, typer.Option("--version", help="Show this version.", show_default=False)] = None,
 ) -> None:
     """Print a playbook's YAML (its current version, or --version) and its versions."""
     from tenure.actions.playbooks import builtin, builtin_names, load, versions
@@ -241,13 +251,9 @@ def disable_command(name: Annotated[str, typer.Argument(help="Playbook name.")],
 
 @newsletter_app.command("send")
 def newsletter_send(
-    segment: Annotated[
-        str, typer.Option("--segment", help="Customers of this segment ('all' for everyone).")
-    ],
+    segment: Annotated[str, typer.Option("--segment", help="Customers of this segment ('all' for everyone).")],
     template: Annotated[str, typer.Option("--template", help="Template name or path to NAME.txt.")],
-    subject: Annotated[
-        str, typer.Option("--subject", help="Subject line (a Jinja2 template).")
-    ] = "News from us",
+    subject: Annotated[str, typer.Option("--subject", help="Subject line (a Jinja2 template).")] = "News from us",
     issue: Annotated[
         str | None,
         typer.Option(
