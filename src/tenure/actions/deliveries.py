@@ -12,6 +12,10 @@ A ``failed`` delivery (the server refused it, so nothing went out) may be claime
 only. A delivery left ``claimed`` by a crash between send and mark is never retried automatically:
 the message may have gone out, and sending it twice is the one thing the log exists to prevent.
 
+Playbook runs claim in batches (:func:`claim_many`, one commit per batch of ``BATCH`` messages) and
+record ``sent`` per batch (:func:`mark_sent`); a crash therefore leaves at most one batch claimed but
+not sent, and those are never sent twice.
+
 Examples
 --------
 >>> claim(store, "winback:2025-06-01:c1:0:email", customer_id="c1", channel="email")  # doctest: +SKIP
@@ -33,6 +37,8 @@ from tenure.store import Store
 
 MAX_ATTEMPTS = 3
 """A failed delivery is tried at most this many times in all."""
+BATCH = 25
+"""Messages claimed per transaction by a playbook run."""
 
 
 def now() -> dt.datetime:
@@ -101,6 +107,62 @@ def claim(
             .values(status="claimed", attempts=deliveries.c.attempts + 1, claimed_at=now(), error=None)
         ).rowcount
     return retaken == 1
+
+
+def claim_many(store: Store, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Claim many deliveries in one transaction; returns, per key, what this caller should do.
+
+    Each row holds the columns of :func:`claim` (``delivery_key``, ``customer_id``, ``channel``, ...)
+    and a ``status``: ``claimed`` to send, or ``suppressed``/``skipped`` to record why not. The
+    answer is that status for rows this caller wrote (or a failed one it took back), else
+    ``duplicate``. One commit for a whole batch keeps sending fast on a disk that syncs each commit.
+    """
+    if not rows:
+        return {}
+    stamp = now()
+    full = [
+        {
+            "playbook": None,
+            "touch_id": None,
+            "recipient": None,
+            "subject": None,
+            **r,
+            "attempts": 1 if r["status"] == "claimed" else 0,
+            "claimed_at": stamp,
+        }
+        for r in rows
+    ]
+    out = {r["delivery_key"]: "duplicate" for r in full}
+    with store.engine.begin() as conn:
+        for row in full:
+            if inserted(conn, insert_ignore(store, deliveries).values(**row)):
+                out[row["delivery_key"]] = row["status"]
+            elif row["status"] == "claimed":
+                retaken = conn.execute(
+                    sa.update(deliveries)
+                    .where(
+                        deliveries.c.delivery_key == row["delivery_key"],
+                        deliveries.c.status == "failed",
+                        deliveries.c.attempts < MAX_ATTEMPTS,
+                    )
+                    .values(status="claimed", attempts=deliveries.c.attempts + 1, claimed_at=stamp, error=None)
+                ).rowcount
+                if retaken == 1:
+                    out[row["delivery_key"]] = "claimed"
+    return out
+
+
+def mark_sent(store: Store, keys: list[str]) -> None:
+    """Record many claimed deliveries as sent, in one transaction."""
+    if not keys:
+        return
+    with store.engine.begin() as conn:
+        for start in range(0, len(keys), 500):
+            conn.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.delivery_key.in_(keys[start : start + 500]))
+                .values(status="sent", sent_at=now(), error=None)
+            )
 
 
 def mark(store: Store, key: str, status: str, error: str | None = None) -> None:

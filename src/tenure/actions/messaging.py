@@ -144,6 +144,13 @@ def _days(value: Any) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
+def _compiled(env: SandboxedEnvironment, text: str) -> Any:
+    cache = env.globals.setdefault("_tenure_compiled", {})
+    if text not in cache:
+        cache[text] = env.from_string(text)
+    return cache[text]
+
+
 @dataclass(frozen=True)
 class Rendered:
     """An email ready to send."""
@@ -159,7 +166,7 @@ def render_email(env: SandboxedEnvironment, template: str, subject: str, context
     The unsubscribe link is added at the end when the template does not show it itself.
     """
     try:
-        subject_text = env.from_string(subject).render(context).strip()
+        subject_text = _compiled(env, subject).render(context).strip()
         text = env.get_template(f"{template}.txt").render(context)
         try:
             html: str | None = env.get_template(f"{template}.html").render(context)
@@ -306,6 +313,18 @@ def build_message(sender: str, to: str, rendered: Rendered, unsubscribe_link: st
     return msg
 
 
+def suppressed_addresses(store: Store) -> set[str]:
+    """Every address on the suppression list (read once per run)."""
+    with store.engine.connect() as conn:
+        return set(conn.execute(sa.select(suppressions.c.email)).scalars())
+
+
+def address_of(customer: Mapping[str, Any]) -> str | None:
+    """The customer's email address, or None when it has none that could receive mail."""
+    address = str(customer.get("email") or "").strip()
+    return address if "@" in address else None
+
+
 def send_email(
     store: Store,
     mailer: Mailer,
@@ -319,61 +338,53 @@ def send_email(
     touch_id: str | None = None,
     context: Mapping[str, Any] | None = None,
     sender: str | None = None,
+    claimed: str | None = None,
+    sent: list[str] | None = None,
 ) -> str:
     """Send one templated email to ``customer`` exactly once; returns what happened.
 
     ``sent``, ``duplicate`` (the key was claimed before: by a previous run, a retry or another
     worker), ``suppressed`` (the address unsubscribed), ``skipped`` (no address) or ``failed``.
+
+    ``claimed`` is the caller's claim of ``key`` when it claimed in bulk (see
+    :func:`tenure.actions.deliveries.claim_many`); by default the key is claimed here. With ``sent``,
+    the key is appended there for the caller to mark in bulk instead of being marked here.
     """
     customer_id = str(customer["customer_id"])
-    address = (customer.get("email") or "").strip()
-    if not address or "@" not in address:
-        deliveries.claim(
+    address = address_of(customer)
+    if claimed is None:
+        status = "skipped" if address is None else ("suppressed" if is_suppressed(store, address) else "claimed")
+        claimed = deliveries.claim_many(
             store,
-            key,
-            customer_id=customer_id,
-            channel="email",
-            playbook=playbook,
-            touch_id=touch_id,
-            status="skipped",
-        )
-        return "skipped"
-    if is_suppressed(store, address):
-        deliveries.claim(
-            store,
-            key,
-            customer_id=customer_id,
-            channel="email",
-            playbook=playbook,
-            touch_id=touch_id,
-            recipient=address,
-            status="suppressed",
-        )
-        return "suppressed"
+            [
+                {
+                    "delivery_key": key,
+                    "customer_id": customer_id,
+                    "channel": "email",
+                    "playbook": playbook,
+                    "touch_id": touch_id,
+                    "recipient": address,
+                    "status": status,
+                }
+            ],
+        )[key]
+    if claimed != "claimed":
+        return claimed
+    assert address is not None
     link = unsubscribe_url(store, address, customer_id)
     ctx = {
         "customer": customer,
         "playbook": playbook,
         "coupon": None,
         "unsubscribe_url": link,
-        "settings": {
-            "base_url": store.settings.base_url,
-            "reporting_currency": store.settings.reporting_currency,
-        },
+        "settings": {"base_url": store.settings.base_url, "reporting_currency": store.settings.reporting_currency},
         **(context or {}),
     }
-    rendered = render_email(env, template, subject, ctx)
-    if not deliveries.claim(
-        store,
-        key,
-        customer_id=customer_id,
-        channel="email",
-        playbook=playbook,
-        touch_id=touch_id,
-        recipient=address,
-        subject=rendered.subject,
-    ):
-        return "duplicate"
+    try:
+        rendered = render_email(env, template, subject, ctx)
+    except Exception:
+        deliveries.mark(store, key, "failed", error="template could not be rendered")
+        raise
     name = customer.get("name")
     to = formataddr((str(name), address)) if name else address
     message = build_message(sender or store.settings.email_from, to, rendered, link, key)
@@ -383,5 +394,8 @@ def send_email(
         # refused or unreachable: nothing went out, so the claim may be retried later
         deliveries.mark(store, key, "failed", error=str(exc)[:500])
         return "failed"
-    deliveries.mark(store, key, "sent")
+    if sent is None:
+        deliveries.mark(store, key, "sent")
+    else:
+        sent.append(key)
     return "sent"

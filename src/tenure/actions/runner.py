@@ -227,12 +227,20 @@ def run_playbook(
             mailer = messaging.Mailer.from_settings(store.settings)
         try:
             env = messaging.template_environment(folders)
-            for tid, cid in todo:
-                row = by_id.get(cid)
-                if row is None:
-                    result.outcomes["skipped:customer_gone"] += 1
-                    continue
-                _act(store, playbook, tid, row, t, window, env, mailer, result.outcomes)
+            suppressed = messaging.suppressed_addresses(store) if needs_mail else set()
+            for start in range(0, len(todo), deliveries.BATCH):
+                batch = todo[start : start + deliveries.BATCH]
+                claims = _claim_emails(store, playbook, batch, by_id, suppressed)
+                sent: list[str] = []
+                try:
+                    for tid, cid in batch:
+                        row = by_id.get(cid)
+                        if row is None:
+                            result.outcomes["skipped:customer_gone"] += 1
+                            continue
+                        _act(store, playbook, tid, row, t, window, env, mailer, result.outcomes, claims, sent)
+                finally:
+                    deliveries.mark_sent(store, sent)
         finally:
             if own_mailer and mailer is not None:
                 mailer.close()
@@ -339,6 +347,36 @@ def _treated_touches(store: Store, playbook: str, window: str) -> list[tuple[str
         return [(str(a), str(b)) for a, b in conn.execute(stmt).all()]
 
 
+def _claim_emails(
+    store: Store,
+    playbook: Playbook,
+    batch: list[tuple[str, str]],
+    by_id: Mapping[str, Mapping[str, Any]],
+    suppressed: set[str],
+) -> dict[str, str]:
+    rows = []
+    for tid, cid in batch:
+        row = by_id.get(cid)
+        if row is None:
+            continue
+        address = messaging.address_of(row)
+        status = "skipped" if address is None else ("suppressed" if address.lower() in suppressed else "claimed")
+        for i, action in enumerate(playbook.actions):
+            if action.kind == "email":
+                rows.append(
+                    {
+                        "delivery_key": f"{tid}:{i}:email",
+                        "customer_id": cid,
+                        "channel": "email",
+                        "playbook": playbook.name,
+                        "touch_id": tid,
+                        "recipient": address,
+                        "status": status,
+                    }
+                )
+    return deliveries.claim_many(store, rows)
+
+
 def _act(
     store: Store,
     playbook: Playbook,
@@ -349,6 +387,8 @@ def _act(
     env: Any,
     mailer: messaging.Mailer | None,
     outcomes: collections.Counter,
+    claims: Mapping[str, str] | None = None,
+    sent: list[str] | None = None,
 ) -> None:
     cid = str(row["customer_id"])
     context: dict[str, Any] = {"as_of": t, "window": window}
@@ -369,6 +409,8 @@ def _act(
                 touch_id=tid,
                 context=context,
                 sender=opts.get("from"),
+                claimed=claims.get(key) if claims is not None else None,
+                sent=sent,
             )
             outcomes[f"email:{status}"] += 1
         elif action.kind == "task":
