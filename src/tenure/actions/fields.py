@@ -324,9 +324,10 @@ def _compute(con: Any, store: Store, t: dt.datetime, checklist: list[str], event
     return frame
 
 
-def _days_between(start: pd.Series, t: dt.datetime) -> pd.Series:
+def _days_between(start: pd.Series, t: dt.datetime) -> np.ndarray:
     stamps = pd.to_datetime(start, errors="coerce")
-    return np.floor((pd.Timestamp(t) - stamps).dt.total_seconds() / 86400.0)
+    seconds = (pd.Timestamp(t) - stamps).dt.total_seconds().to_numpy(dtype=float)
+    return np.floor(seconds / 86400.0)
 
 
 def _add_event_type_counts(con: Any, frame: pd.DataFrame, ts: str, since30: str) -> pd.DataFrame:
@@ -397,14 +398,14 @@ def _add_days_since_events(con: Any, frame: pd.DataFrame, ts: str, event_types: 
         ).df()
         merged = frame[["customer_id"]].merge(last, on="customer_id", how="left")["at"]
         t = pd.Timestamp(con.execute(f"SELECT {ts}").fetchone()[0])
-        frame[col] = np.floor((t - pd.to_datetime(merged)).dt.total_seconds() / 86400.0).to_numpy()
+        frame[col] = _days_between(merged, t.to_pydatetime())
     return frame
 
 
 def _add_attributes(frame: pd.DataFrame) -> pd.DataFrame:
     raw = frame.pop("attributes")
     parsed = [_parse_json(v) for v in raw]
-    frame["attributes"] = parsed
+    frame["attributes"] = pd.Series(parsed, index=frame.index, dtype=object)
     keys: dict[str, str] = {}
     for attrs in parsed:
         for k in attrs:
@@ -428,7 +429,7 @@ def _parse_json(value: Any) -> dict:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a field frame as plain Python dicts (None for missing values)."""
-    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    out: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[assignment]
     for row in out:
         for k, v in row.items():
             if isinstance(v, np.generic):

@@ -145,7 +145,7 @@ def _days(value: Any) -> str:
 
 
 def _compiled(env: SandboxedEnvironment, text: str) -> Any:
-    cache = env.globals.setdefault("_tenure_compiled", {})
+    cache: dict[str, Any] = env.globals.setdefault("_tenure_compiled", {})  # type: ignore[assignment]
     if text not in cache:
         cache[text] = env.from_string(text)
     return cache[text]

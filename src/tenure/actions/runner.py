@@ -234,11 +234,11 @@ def run_playbook(
                 sent: list[str] = []
                 try:
                     for tid, cid in batch:
-                        row = by_id.get(cid)
-                        if row is None:
+                        customer = by_id.get(cid)
+                        if customer is None:
                             result.outcomes["skipped:customer_gone"] += 1
                             continue
-                        _act(store, playbook, tid, row, t, window, env, mailer, result.outcomes, claims, sent)
+                        _act(store, playbook, tid, customer, t, window, env, mailer, result.outcomes, claims, sent)
                 finally:
                     deliveries.mark_sent(store, sent)
         finally:

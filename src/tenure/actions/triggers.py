@@ -158,10 +158,10 @@ class Trigger:
         if self.risk_bands:
             out &= frame["risk_band"].isin(self.risk_bands).to_numpy()
         if self.renewal_within_days is not None:
-            days = frame["days_to_renewal"].to_numpy(dtype=float, na_value=np.nan)
+            renewal = frame["days_to_renewal"].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                out &= np.nan_to_num(days, nan=-1) >= 0
-                out &= np.nan_to_num(days, nan=np.inf) <= self.renewal_within_days
+                out &= np.nan_to_num(renewal, nan=-1) >= 0
+                out &= np.nan_to_num(renewal, nan=np.inf) <= self.renewal_within_days
         if self.segments:
             out &= frame["segment"].isin(self.segments).to_numpy()
         return out

@@ -153,7 +153,7 @@ def report_command(
         return "-" if v is None else f"{v:.1%}"
 
     table = Table(
-        title=f"{name}: retention {horizon} days after the touch (as of {data['as_of'][:10]})",
+        title=f"{name}: retention {horizon} days after the touch (as of {report.as_of[:10]})",
         title_justify="left",
     )
     for col in ("", "treated", "holdout"):
@@ -163,7 +163,7 @@ def report_command(
     table.add_row("retention", pct(report.retention_treated), pct(report.retention_holdout))
     table.add_row("MRR retained", pct(report.mrr_retained_treated), pct(report.mrr_retained_holdout))
     console.print(table)
-    if report.lift is None:
+    if report.lift is None or report.ci_low is None or report.ci_high is None:
         console.print("lift: not measurable yet (no touch in one of the arms has reached the horizon)")
     else:
         console.print(
