@@ -27,7 +27,7 @@ newsletter_app = typer.Typer(
 app.add_typer(playbook_app)
 app.add_typer(newsletter_app)
 
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
