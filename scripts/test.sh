@@ -31,6 +31,13 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 export TENURE_TEST_POSTGRES_URL=${TENURE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
+# Redis for the job-queue tests (tenure worker)
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  command -v redis-server >/dev/null || apt_install redis-server
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null
+  for _ in $(seq 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 1; done
+fi
+
 # Java 17 for PySpark
 if ! command -v java >/dev/null; then apt_install openjdk-17-jre-headless; fi
 # Debian's Chromium for the browser tests (never a downloaded browser build)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         description="Key that signs sessions, survey and unsubscribe links. Generated and kept in the "
         "store when unset.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis for the production job queue that `tenure worker` consumes, e.g. "
+        "redis://127.0.0.1:6379/0. Unset: playbooks run on the scheduler inside `tenure serve`.",
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app, used in emailed links.")
 
 

@@ -1,3 +1,3 @@
 """Registers every command group on the ``tenure`` app (one import per group)."""
 
-from tenure.cli import clv, demo, importing, schema, status  # noqa: F401
+from tenure.cli import clv, demo, importing, playbook, schema, status, worker  # noqa: F401
