@@ -190,11 +190,11 @@ def uplift_report(
     >>> uplift_report(store, "winback", horizon_days=60).lift     # doctest: +SKIP
     0.031
     """
-    from tenure.actions.fields import as_of_moment, open_duckdb
+    from tenure.actions.fields import as_of_moment
 
     if horizon_days <= 0:
         raise ValueError(f"horizon must be a positive number of days, got {horizon_days}")
-    con = open_duckdb(store)
+    con = store.duckdb()
     try:
         end = as_of_moment(as_of) if as_of is not None else _data_end(con)
         units = _units(con, store, playbook, horizon_days)

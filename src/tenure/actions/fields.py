@@ -159,25 +159,11 @@ def customer_fields(
     t = as_of_moment(as_of)
     checklist = [c for c in dict.fromkeys(checklist) if c]
     event_types = [e for e in dict.fromkeys(event_types) if e]
-    con = open_duckdb(store)
+    con = store.duckdb()
     try:
         return _compute(con, store, t, checklist, event_types)
     finally:
         con.close()
-
-
-def open_duckdb(store: Store) -> Any:
-    """``store.duckdb()``, made safe next to the store's own SQLite connections.
-
-    DuckDB reads a SQLite store through its own copy of the SQLite library. POSIX file locks belong
-    to the process, so when one library closes the file it drops the locks the other holds, and
-    another process may then reset the WAL index this process still has mapped (SIGBUS). Closing the
-    store's pooled SQLite connections first means no connection of the other library is open while
-    DuckDB's comes and goes; they reopen on next use.
-    """
-    if store.dialect == "sqlite":
-        store.engine.dispose()
-    return store.duckdb()
 
 
 def _lit(value: str) -> str:

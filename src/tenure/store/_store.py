@@ -76,6 +76,8 @@ class Store:
         if self.dialect == "sqlite":
             import adbc_driver_sqlite.dbapi as adbc_sqlite
 
+            self.engine.dispose()  # see duckdb(): one SQLite library at a time in this process
+
             conn = adbc_sqlite.connect(str(sqlite_path(self.url)))
             cur = conn.cursor()
             cur.execute("PRAGMA busy_timeout=60000")
@@ -117,6 +119,11 @@ class Store:
         """
         import duckdb
 
+        if self.dialect == "sqlite":
+            # DuckDB reads SQLite through its own copy of the library; make sure none of this process's
+            # other SQLite connections are open while DuckDB's comes and goes (their file locks would
+            # be dropped with DuckDB's, letting another process reset the WAL index they still map).
+            self.engine.dispose()
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         try:
