@@ -122,7 +122,7 @@ def at_risk_mask(frame: pd.DataFrame) -> np.ndarray:
     def num(col: str, fill: float) -> np.ndarray:
         return np.nan_to_num(frame[col].to_numpy(dtype=float, na_value=np.nan), nan=fill)
 
-    risky = frame["risk_band"].isin(AT_RISK_BANDS).to_numpy()
+    risky = frame["risk_band"].isin(AT_RISK_BANDS).to_numpy(copy=True)
     risky |= num("churn_probability", 0.0) >= 0.5
     risky |= num("health_score", 100.0) < 50
     risky |= (num("nps", 10.0) <= 6) & (num("days_since_nps", 1e9) < 180)
