@@ -86,7 +86,9 @@ def records_to_raw(table: str, records: list[dict[str, Any]]) -> tuple[pa.Table,
         for n in names:
             value = _text(rec.get(n))
             if value is not None and "\x00" in value:
-                problems.append(Problem(table, i, n, value.replace("\x00", "\\0"), "text without NUL characters"))
+                problems.append(
+                    Problem(table, i, n, value.replace("\x00", "\\0"), "text without NUL characters")
+                )
                 value = None
             columns[n].append(value)
     data = {"_row": pa.array(range(1, len(records) + 1), pa.int64())}
@@ -97,9 +99,7 @@ def records_to_raw(table: str, records: list[dict[str, Any]]) -> tuple[pa.Table,
     return pa.table(data), problems
 
 
-def load_records(
-    store: Store, table: str, records: list[dict[str, Any]], source: str = "api"
-) -> BatchResult:
+def load_records(store: Store, table: str, records: list[dict[str, Any]], source: str = "api") -> BatchResult:
     """Validate ``records`` as rows of ``table`` and upsert them into ``store``, all or nothing.
 
     Parameters
@@ -172,4 +172,57 @@ def _message(table: str, problems: list[Problem], total: int) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["MAX_BATCH", "BatchResult", "load_records", "records_to_raw"]
+def preview_folder(store: Store, folder: str | Path) -> Any:
+    """Validate a dataset folder exactly as :func:`tenure.ingest.import_folder` would, writing nothing.
+
+    Returns an :class:`tenure.ingest.ImportReport` whose ``tables`` hold rows read and rows rejected,
+    and whose ``problems`` list what is wrong (empty when the import would succeed).
+
+    Raises
+    ------
+    ImportValidationError
+        A file cannot be read at all (not a table, wrong format, missing required column).
+
+    Examples
+    --------
+    >>> report = preview_folder(store, "dataset")    # doctest: +SKIP
+    >>> report.problem_count                          # doctest: +SKIP
+    0
+    """
+    from tenure.ingest import ImportReport
+    from tenure.ingest.files import find_files, read_raw
+
+    files, ignored = find_files(folder)
+    report = ImportReport(source=str(Path(folder).resolve()), ignored=ignored)
+    if not files:
+        raise ImportValidationError(
+            f"{Path(folder).name}: no dataset files found; expected files named by table, e.g. customers.csv"
+        )
+    names = {f.table for f in files}
+    stored = store.counts()
+    for required in ("customers", "subscriptions"):
+        if required not in names and not stored[required]:
+            raise ImportValidationError(
+                f"no {required} file, and the store has no {required} yet; a first import needs {required}.csv"
+            )
+    con = store.duckdb()
+    try:
+        for f in files:
+            columns = read_raw(con, f)
+            _, present, warnings = build_typed(con, f, columns)
+            report.warnings.extend(warnings)
+            refs = {
+                col: _known_keys(con, target, names, False)
+                for col, target in TABLES[f.table].references.items()
+                if col in present
+            }
+            result = check(con, f, present, refs)
+            report.problems.extend(result.problems)
+            report.problem_count += result.problem_count
+            report.tables[f.table] = TableCounts(read=result.rows, rejected=result.bad_rows)
+    finally:
+        con.close()
+    return report
+
+
+__all__ = ["MAX_BATCH", "BatchResult", "load_records", "preview_folder", "records_to_raw"]

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -176,7 +177,7 @@ def authenticate(store: Store, email: str, password: str) -> User | None:
             )
         ).first()
         if row is None:
-            verify_password(_DUMMY_HASH, password)
+            verify_password(_dummy_hash(), password)
             return None
         if not verify_password(row.password_hash, password):
             return None
@@ -187,7 +188,10 @@ def authenticate(store: Store, email: str, password: str) -> User | None:
     return User(int(row.user_id), row.email, row.role)
 
 
-_DUMMY_HASH = _hasher.hash("not a real password, used to keep timing even")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the email is unknown, so both failures take as long."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 # -- sessions -------------------------------------------------------------------------------------

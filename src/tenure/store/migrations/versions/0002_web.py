@@ -86,7 +86,10 @@ def upgrade() -> None:
         "web_scores",
         sa.Column("customer_id", sa.Text(), nullable=False),
         sa.Column(
-            "probability", sa.Float(precision=53), nullable=True, comment="churn probability within the horizon"
+            "probability",
+            sa.Float(precision=53),
+            nullable=True,
+            comment="churn probability within the horizon",
         ),
         sa.Column("risk_band", sa.Text(), nullable=True, comment="high, medium or low"),
         sa.Column("reasons", sa.Text(), nullable=True, comment="top reasons, as a JSON list of strings"),
