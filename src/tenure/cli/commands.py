@@ -1,7 +1,4 @@
 """Registers every command group on the ``tenure`` app (one import per group)."""
 
-from tenure.cli import (
-    importing,  # noqa: F401
-    serve,  # noqa: F401
-    users,  # noqa: F401
-)
+from tenure.cli import demo, importing, schema, status  # noqa: F401
+from tenure.cli import serve, users  # noqa: F401
