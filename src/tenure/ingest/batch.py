@@ -154,7 +154,7 @@ def load_records(store: Store, table: str, records: list[dict[str, Any]], source
             raise ImportValidationError(
                 _message(table, result.problems, result.problem_count), result.problems
             )
-        rows = _typed_rows(con, table)
+        rows = _typed_rows(con, table, store.settings.reporting_currency)
     finally:
         con.close()
     counts: dict[str, TableCounts] = {table: TableCounts(read=len(records))}
