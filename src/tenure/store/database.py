@@ -68,7 +68,10 @@ def create_engine(url: str) -> sa.Engine:
             raise ConfigurationError(
                 f"database file {path}: folder {path.parent} does not exist; create it or choose another path"
             )
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        # No pool: ADBC and DuckDB bring their own SQLite libraries; when their connection closes, the
+        # WAL may be checkpointed and its files replaced, and a pooled sqlite3 connection would keep
+        # reading the old snapshot. A fresh connection per use costs well under a millisecond.
+        engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
