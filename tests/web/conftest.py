@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from factories import small_business
 from tenure.store import Store
 from tenure.web import auth, create_app, directory
 from tenure.web.tables import scores
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -73,32 +70,3 @@ def ingest_key(web_store: Store) -> dict[str, str]:
 @pytest.fixture
 def full_key(web_store: Store) -> dict[str, str]:
     return {"Authorization": f"Bearer {auth.create_api_key(web_store, 'ingest,read')}"}
-
-
-def csrf_of(client: TestClient) -> str:
-    """The CSRF token of the client's cookie jar (fetching the login page to get one)."""
-    token = client.cookies.get(auth.CSRF_COOKIE)
-    if not token:
-        client.get("/login")
-        token = client.cookies.get(auth.CSRF_COOKIE)
-    assert token
-    return token
-
-
-def sign_in(client: TestClient, store: Store, role: str) -> str:
-    """Create a user with ``role`` and sign the client in; returns the email."""
-    email = f"{role}@example.com"
-    auth.create_user(store, email, PASSWORD, role)
-    r = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(client)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return email
-
-
-def form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)

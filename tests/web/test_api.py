@@ -29,9 +29,17 @@ def _count(store: Store, table: sa.Table) -> int:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/api/v1/customers"), ("get", "/api/v1/customers/c1"), ("get", "/api/v1/cohorts"),
-     ("get", "/api/v1/scores"), ("get", "/api/v1/clv"), ("get", "/api/v1/metrics?start=2024-01-01&end=2024-03-01"),
-     ("post", "/api/v1/events"), ("post", "/api/v1/customers"), ("post", "/api/v1/track")],
+    [
+        ("get", "/api/v1/customers"),
+        ("get", "/api/v1/customers/c1"),
+        ("get", "/api/v1/cohorts"),
+        ("get", "/api/v1/scores"),
+        ("get", "/api/v1/clv"),
+        ("get", "/api/v1/metrics?start=2024-01-01&end=2024-03-01"),
+        ("post", "/api/v1/events"),
+        ("post", "/api/v1/customers"),
+        ("post", "/api/v1/track"),
+    ],
 )
 def test_every_endpoint_refuses_a_request_without_a_key(client: TestClient, method: str, path: str) -> None:
     r = getattr(client, method)(path, **({"json": {}} if method == "post" else {}))
@@ -211,13 +219,43 @@ def test_an_event_without_customer_id_is_refused_naming_the_field(client: TestCl
     ("table", "row", "field", "words"),
     [
         ("events", {"customer_id": "c1", "event_type": "login", "occurred_at": "yesterday"}, "occurred_at", "ISO 8601"),
-        ("events", {"customer_id": "zz", "event_type": "login", "occurred_at": "2025-01-01"}, "customer_id", "present in customers"),
+        (
+            "events",
+            {"customer_id": "zz", "event_type": "login", "occurred_at": "2025-01-01"},
+            "customer_id",
+            "present in customers",
+        ),
         ("subscriptions", {"customer_id": "c1", "start_date": "2025-01-01", "mrr": "N/A"}, "mrr", "a number"),
-        ("subscriptions", {"customer_id": "c1", "start_date": "2025-02-01", "end_date": "2025-01-01", "mrr": 5}, "end_date", "on or after start_date"),
-        ("invoices", {"invoice_id": "i1", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 10, "status": "lost"}, "status", "one of draft"),
-        ("payments", {"payment_id": "p1", "invoice_id": "nope", "attempted_at": "2025-01-01", "amount": 1, "status": "failed"}, "invoice_id", "present in invoices"),
-        ("tickets", {"ticket_id": "t1", "customer_id": "c1", "opened_at": "2025-01-01", "csat": 9}, "csat", "from 1 to 5"),
-        ("responses", {"response_id": "r1", "customer_id": "c1", "survey": "nps", "score": 11, "submitted_at": "2025-01-01"}, "score", "from 0 to 10"),
+        (
+            "subscriptions",
+            {"customer_id": "c1", "start_date": "2025-02-01", "end_date": "2025-01-01", "mrr": 5},
+            "end_date",
+            "on or after start_date",
+        ),
+        (
+            "invoices",
+            {"invoice_id": "i1", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 10, "status": "lost"},
+            "status",
+            "one of draft",
+        ),
+        (
+            "payments",
+            {"payment_id": "p1", "invoice_id": "nope", "attempted_at": "2025-01-01", "amount": 1, "status": "failed"},
+            "invoice_id",
+            "present in invoices",
+        ),
+        (
+            "tickets",
+            {"ticket_id": "t1", "customer_id": "c1", "opened_at": "2025-01-01", "csat": 9},
+            "csat",
+            "from 1 to 5",
+        ),
+        (
+            "responses",
+            {"response_id": "r1", "customer_id": "c1", "survey": "nps", "score": 11, "submitted_at": "2025-01-01"},
+            "score",
+            "from 0 to 10",
+        ),
         ("customers", {"customer_id": "c9", "created_at": "31/01/2025"}, "created_at", "ISO 8601"),
     ],
 )
@@ -240,10 +278,24 @@ def test_ingestion_applies_the_importers_rules_and_names_the_field(
     [
         ("customers", {"customer_id": "c9", "name": "Dee", "email": "dee@example.com", "tier": "gold"}),
         ("subscriptions", {"customer_id": "c1", "start_date": "2025-01-01", "mrr": 12.5, "plan": "pro"}),
-        ("events", {"customer_id": "c1", "event_type": "report", "occurred_at": "2025-01-01T09:00:00Z", "properties": {"n": 1}}),
-        ("invoices", {"invoice_id": "i9", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 150, "status": "open"}),
+        (
+            "events",
+            {
+                "customer_id": "c1",
+                "event_type": "report",
+                "occurred_at": "2025-01-01T09:00:00Z",
+                "properties": {"n": 1},
+            },
+        ),
+        (
+            "invoices",
+            {"invoice_id": "i9", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 150, "status": "open"},
+        ),
         ("tickets", {"ticket_id": "t9", "customer_id": "c1", "opened_at": "2025-01-01", "category": "billing"}),
-        ("responses", {"response_id": "r9", "customer_id": "c1", "survey": "nps", "score": 9, "submitted_at": "2025-01-01"}),
+        (
+            "responses",
+            {"response_id": "r9", "customer_id": "c1", "survey": "nps", "score": 9, "submitted_at": "2025-01-01"},
+        ),
     ],
 )
 def test_a_good_row_is_loaded_and_counted(
@@ -256,16 +308,36 @@ def test_a_good_row_is_loaded_and_counted(
     assert web_store.counts()[table] == before + 1
 
 
-def test_a_payment_against_an_ingested_invoice_is_loaded(client: TestClient, web_store: Store, ingest_key: dict) -> None:
-    client.post("/api/v1/invoices", headers=ingest_key, json={"invoices": [
-        {"invoice_id": "i1", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 150}]})
-    r = client.post("/api/v1/payments", headers=ingest_key, json={"payments": [
-        {"payment_id": "p1", "invoice_id": "i1", "attempted_at": "2025-01-02", "amount": 150, "status": "succeeded"}]})
+def test_a_payment_against_an_ingested_invoice_is_loaded(
+    client: TestClient, web_store: Store, ingest_key: dict
+) -> None:
+    client.post(
+        "/api/v1/invoices",
+        headers=ingest_key,
+        json={"invoices": [{"invoice_id": "i1", "customer_id": "c1", "issued_at": "2025-01-01", "amount": 150}]},
+    )
+    r = client.post(
+        "/api/v1/payments",
+        headers=ingest_key,
+        json={
+            "payments": [
+                {
+                    "payment_id": "p1",
+                    "invoice_id": "i1",
+                    "attempted_at": "2025-01-02",
+                    "amount": 150,
+                    "status": "succeeded",
+                }
+            ]
+        },
+    )
     assert r.json()["inserted"] == 1
 
 
 def test_a_customer_row_sent_again_changed_updates_it(client: TestClient, web_store: Store, ingest_key: dict) -> None:
-    r = client.post("/api/v1/customers", headers=ingest_key, json={"customers": [{"customer_id": "c1", "name": "Ann B."}]})
+    r = client.post(
+        "/api/v1/customers", headers=ingest_key, json={"customers": [{"customer_id": "c1", "name": "Ann B."}]}
+    )
     assert r.json()["updated"] == 1
     with web_store.engine.connect() as conn:
         assert conn.execute(sa.select(customers.c.name).where(customers.c.customer_id == "c1")).scalar() == "Ann B."
@@ -285,7 +357,9 @@ def test_a_body_that_is_not_json_is_refused_with_the_envelope(client: TestClient
 
 
 def test_text_with_a_nul_character_is_refused_not_crashed_on(client: TestClient, ingest_key: dict) -> None:
-    r = client.post("/api/v1/customers", headers=ingest_key, json={"customers": [{"customer_id": "c8", "name": "a\u0000b"}]})
+    r = client.post(
+        "/api/v1/customers", headers=ingest_key, json={"customers": [{"customer_id": "c8", "name": "a\u0000b"}]}
+    )
     assert r.status_code == 422
     assert _error(r)["field"] == "customers[0].name"
 
@@ -302,7 +376,9 @@ def test_a_retried_request_returns_the_first_answer_and_adds_nothing(
     before = _count(web_store, events)
     second = client.post("/api/v1/events", headers=headers, json=body)
     assert first.status_code == second.status_code == 200
-    assert second.json() == first.json() == {"table": "events", "received": 1, "inserted": 1, "updated": 0, "unchanged": 0}
+    assert (
+        second.json() == first.json() == {"table": "events", "received": 1, "inserted": 1, "updated": 0, "unchanged": 0}
+    )
     assert second.headers["Idempotent-Replayed"] == "true"
     assert _count(web_store, events) == before
 
@@ -347,10 +423,21 @@ def test_segment_group_identify_and_track_land_as_customers_and_events(
 ) -> None:
     batch = {
         "batch": [
-            {"type": "group", "groupId": "acme", "userId": "u1", "traits": {"name": "Acme", "industry": "it", "plan": "pro"}},
+            {
+                "type": "group",
+                "groupId": "acme",
+                "userId": "u1",
+                "traits": {"name": "Acme", "industry": "it", "plan": "pro"},
+            },
             {"type": "identify", "userId": "u1", "traits": {"email": "ops@acme.test"}, "context": {"groupId": "acme"}},
-            {"type": "track", "userId": "u1", "event": "Report Built", "timestamp": "2025-02-01T10:00:00Z",
-             "properties": {"value": 3}, "context": {"groupId": "acme"}},
+            {
+                "type": "track",
+                "userId": "u1",
+                "event": "Report Built",
+                "timestamp": "2025-02-01T10:00:00Z",
+                "properties": {"value": 3},
+                "context": {"groupId": "acme"},
+            },
             {"type": "track", "userId": "newbie", "event": "Signed Up", "timestamp": "2025-02-01T10:00:00Z"},
         ]
     }
@@ -367,7 +454,9 @@ def test_segment_group_identify_and_track_land_as_customers_and_events(
         assert conn.execute(sa.select(customers.c.customer_id).where(customers.c.customer_id == "newbie")).scalar()
 
 
-def test_a_segment_identify_with_some_traits_keeps_the_others(client: TestClient, web_store: Store, ingest_key: dict) -> None:
+def test_a_segment_identify_with_some_traits_keeps_the_others(
+    client: TestClient, web_store: Store, ingest_key: dict
+) -> None:
     r = client.post("/api/v1/identify", headers=ingest_key, json={"userId": "c1", "traits": {"country": "NZ"}})
     assert r.status_code == 200
     with web_store.engine.connect() as conn:
@@ -376,8 +465,11 @@ def test_a_segment_identify_with_some_traits_keeps_the_others(client: TestClient
 
 
 def test_a_segment_track_without_any_id_names_the_field(client: TestClient, ingest_key: dict) -> None:
-    r = client.post("/api/v1/segment", headers=ingest_key, json={"batch": [
-        {"type": "track", "userId": "c1", "event": "ok"}, {"type": "track", "event": "lost"}]})
+    r = client.post(
+        "/api/v1/segment",
+        headers=ingest_key,
+        json={"batch": [{"type": "track", "userId": "c1", "event": "ok"}, {"type": "track", "event": "lost"}]},
+    )
     assert r.status_code == 422
     assert _error(r)["field"] == "batch[1].userId"
 
@@ -392,8 +484,11 @@ def test_ingesting_subscriptions_refreshes_the_directory(client: TestClient, web
     from tenure.web import directory
 
     client.post("/api/v1/customers", headers=full_key, json={"customers": [{"customer_id": "c7", "name": "Eve"}]})
-    client.post("/api/v1/subscriptions", headers=full_key, json={"subscriptions": [
-        {"customer_id": "c7", "start_date": "2024-01-01", "mrr": 70}]})
+    client.post(
+        "/api/v1/subscriptions",
+        headers=full_key,
+        json={"subscriptions": [{"customer_id": "c7", "start_date": "2024-01-01", "mrr": 70}]},
+    )
     client.app.state.background.join()  # type: ignore[attr-defined]
     rows, _ = directory.list_customers(web_store, directory.CustomerQuery(q="eve"))
     assert [(r["customer_id"], r["mrr"]) for r in rows] == [("c7", 70.0)]

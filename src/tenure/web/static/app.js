@@ -84,7 +84,7 @@
       var key = el.dataset.key, width = 0, cells = [];
       cohorts.forEach(function (c, i) { width = Math.max(width, c[key].length); c[key].forEach(function (v, k) { if (v != null) cells.push([k, i, Math.round(1000 * v) / 10]); }); });
       return {
-        grid: { left: 70, right: 20, top: 10, bottom: 60 },
+        grid: { left: 70, right: 20, top: 10, bottom: 90 },
         tooltip: { formatter: function (p) { return cohorts[p.value[1]].cohort + ", month " + p.value[0] + ": " + p.value[2] + "%"; } },
         xAxis: { type: "category", data: Array.from({ length: width }, function (_, k) { return String(k); }), name: "months since start" },
         yAxis: { type: "category", data: cohorts.map(function (c) { return c.cohort; }), inverse: true },
