@@ -71,7 +71,10 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_csm_signs_in_follows_a_kpi_opens_a_customer_and_exports_the_at_risk_list(
-    server: str, browser, web_store: Store, tmp_path: Path  # type: ignore[no-untyped-def]
+    server: str,
+    browser,
+    web_store: Store,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     auth.create_user(web_store, "csm@example.com", "correct horse battery", "analyst")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)

@@ -20,9 +20,7 @@ console = Console(stderr=True)
 @users_app.command("create")
 def create_user_command(
     email: Annotated[str, typer.Option("--email", help="Sign-in email.")],
-    password: Annotated[
-        str, typer.Option("--password", help="At least 10 characters.", prompt=True, hide_input=True)
-    ],
+    password: Annotated[str, typer.Option("--password", help="At least 10 characters.", prompt=True, hide_input=True)],
     role: Annotated[str, typer.Option("--role", help="admin, analyst or viewer.")] = "analyst",
     db: DbOption = None,
 ) -> None:

@@ -21,9 +21,7 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
-def waterfall(
-    labels: Sequence[str], values: Sequence[float], totals: Sequence[bool], title: str = ""
-) -> bytes:
+def waterfall(labels: Sequence[str], values: Sequence[float], totals: Sequence[bool], title: str = "") -> bytes:
     """An MRR-movements waterfall: totals as full bars, deltas floating from the running total.
 
     Examples
@@ -33,7 +31,7 @@ def waterfall(
     """
     fig, ax = plt.subplots(figsize=(7, 3.2))
     running = 0.0
-    for i, (label, value, total) in enumerate(zip(labels, values, totals, strict=True)):
+    for i, (value, total) in enumerate(zip(values, totals, strict=True)):
         if total:
             ax.bar(i, value, color=GREY)
             running = value
@@ -51,9 +49,7 @@ def lines(x: Sequence[str], series: dict[str, Sequence[float | None]], title: st
     """One or more series over periods."""
     fig, ax = plt.subplots(figsize=(7, 3))
     for (name, ys), color in zip(series.items(), [BLUE, GREEN, RED, GREY], strict=False):
-        ax.plot(
-            list(x), [float("nan") if y is None else y for y in ys], marker="o", ms=3, label=name, color=color
-        )
+        ax.plot(list(x), [float("nan") if y is None else y for y in ys], marker="o", ms=3, label=name, color=color)
     ax.set_title(title, fontsize=10)
     step = max(1, len(x) // 8)
     ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)], rotation=20, fontsize=8)
@@ -63,9 +59,7 @@ def lines(x: Sequence[str], series: dict[str, Sequence[float | None]], title: st
     return _png(fig)
 
 
-def bars(
-    labels: Sequence[str], values: Sequence[float], title: str = "", highlight: str | None = None
-) -> bytes:
+def bars(labels: Sequence[str], values: Sequence[float], title: str = "", highlight: str | None = None) -> bytes:
     """Horizontal bars (e.g. CRR against industry benchmarks, risk by band)."""
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(labels) + 1))
     colors = [BLUE if lab == highlight else GREY for lab in labels]

@@ -22,11 +22,7 @@ def to_docx(report: Report) -> bytes:
     """
     doc = Document()
     doc.add_heading(report.title, level=0)
-    sub = (
-        report.subtitle
-        + ("  ·  " if report.subtitle else "")
-        + f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
-    )
+    sub = report.subtitle + ("  ·  " if report.subtitle else "") + f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
     doc.add_paragraph(sub)
     if report.kpis:
         t = doc.add_table(rows=1, cols=3)

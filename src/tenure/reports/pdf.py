@@ -37,11 +37,7 @@ def to_pdf(report: Report) -> bytes:
     pdf.set_font(family, "B", 16)
     pdf.cell(0, 9, report.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
-    sub = (
-        report.subtitle
-        + ("  ·  " if report.subtitle else "")
-        + f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
-    )
+    sub = report.subtitle + ("  ·  " if report.subtitle else "") + f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
     pdf.cell(0, 6, sub, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     if report.kpis:
@@ -84,8 +80,6 @@ def to_pdf(report: Report) -> bytes:
         ):
             pass
         if len(table.rows) > 500:
-            pdf.cell(
-                0, 6, f"… and {len(table.rows) - 500:,} more rows (the CSV and Excel exports have them all)"
-            )
+            pdf.cell(0, 6, f"… and {len(table.rows) - 500:,} more rows (the CSV and Excel exports have them all)")
             pdf.ln(6)
     return bytes(pdf.output())

@@ -61,9 +61,7 @@ def to_xlsx(*tables: Table) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     used: set[str] = set()

@@ -416,9 +416,7 @@ def check_api_key(store: Store, key: str | None, scope: str) -> ApiKey:
     if now - _last_used_written.get(row.key_id, 0) > 60:
         _last_used_written[row.key_id] = now
         with store.engine.begin() as conn:
-            conn.execute(
-                sa.update(api_keys).where(api_keys.c.key_id == row.key_id).values(last_used_at=_now())
-            )
+            conn.execute(sa.update(api_keys).where(api_keys.c.key_id == row.key_id).values(last_used_at=_now()))
     return ApiKey(int(row.key_id), row.prefix, granted)
 
 

@@ -43,9 +43,7 @@ def mrr_history(subs: list[dict[str, Any]], until: dt.datetime) -> list[dict[str
     first = min(s["start_date"] for s in subs)
     points = []
     for m in _month_starts(first, until):
-        total = sum(
-            s["mrr"] for s in subs if s["start_date"] <= m and (s["end_date"] is None or s["end_date"] > m)
-        )
+        total = sum(s["mrr"] for s in subs if s["start_date"] <= m and (s["end_date"] is None or s["end_date"] > m))
         points.append({"month": m.date().isoformat(), "mrr": round(float(total), 2)})
     return points
 
@@ -130,9 +128,7 @@ def customer_360(store: Store, customer_id: str, now: dt.datetime | None = None)
             .limit(MAX_ROWS),
         )
         score = conn.execute(sa.select(scores).where(scores.c.customer_id == customer_id)).first()
-        assignment = conn.execute(
-            sa.select(assignments).where(assignments.c.customer_id == customer_id)
-        ).first()
+        assignment = conn.execute(sa.select(assignments).where(assignments.c.customer_id == customer_id)).first()
     until = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     score_d = dict(score._mapping) if score else None
     if score_d:
@@ -140,16 +136,12 @@ def customer_360(store: Store, customer_id: str, now: dt.datetime | None = None)
         comps = score_d.get("health_components")
         score_d["health_components"] = json.loads(comps) if comps else {}
     active_mrr = sum(
-        s["mrr"]
-        for s in subs
-        if s["start_date"] <= until and (s["end_date"] is None or s["end_date"] > until)
+        s["mrr"] for s in subs if s["start_date"] <= until and (s["end_date"] is None or s["end_date"] > until)
     )
     return {
         "profile": prof,
         "mrr": round(float(active_mrr), 2),
-        "active": any(
-            s["start_date"] <= until and (s["end_date"] is None or s["end_date"] > until) for s in subs
-        ),
+        "active": any(s["start_date"] <= until and (s["end_date"] is None or s["end_date"] > until) for s in subs),
         "subscriptions": subs,
         "mrr_history": mrr_history(subs, until),
         "activity": [{"week": str(a["week"]), "events": int(a["events"])} for a in activity],

@@ -115,9 +115,7 @@ async def csrf_protect(request: Request) -> None:
             value = form.get(auth.CSRF_FIELD)
             submitted = value if isinstance(value, str) else None
     if not auth.csrf_ok(request.cookies.get(auth.CSRF_COOKIE), submitted):
-        raise PageError(
-            403, "The form expired or came from another site (CSRF check failed); reload and retry."
-        )
+        raise PageError(403, "The form expired or came from another site (CSRF check failed); reload and retry.")
 
 
 CsrfChecked = Depends(csrf_protect)

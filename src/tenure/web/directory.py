@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.store.tables import customers, subscriptions
 from tenure.web.tables import assignments, customer_index, scores
@@ -32,9 +33,7 @@ SORTS = {
     "clv": scores.c.clv,
     "since": customer_index.c.first_start,
 }
-Movement = Literal[
-    "active_start", "active_end", "new", "reactivated", "lost", "retained", "expansion", "contraction"
-]
+Movement = Literal["active_start", "active_end", "new", "reactivated", "lost", "retained", "expansion", "contraction"]
 MOVEMENTS: tuple[str, ...] = (
     "active_start",
     "active_end",
@@ -65,15 +64,15 @@ def rebuild(store: Store) -> int:
     """Recompute the directory from the canonical tables; returns the number of customers."""
     at = as_of(store)
     stamp = at.strftime("%Y-%m-%d %H:%M:%S")
+    active = f"start_date <= TIMESTAMP '{stamp}' AND (end_date IS NULL OR end_date > TIMESTAMP '{stamp}')"
     con = store.duckdb()
     try:
         rows = con.execute(
             f"""
             WITH s AS (
               SELECT customer_id,
-                sum(CASE WHEN start_date <= TIMESTAMP '{stamp}' AND (end_date IS NULL OR end_date > TIMESTAMP '{stamp}')
-                    THEN mrr ELSE 0 END) AS mrr,
-                bool_or(start_date <= TIMESTAMP '{stamp}' AND (end_date IS NULL OR end_date > TIMESTAMP '{stamp}')) AS active,
+                sum(CASE WHEN {active} THEN mrr ELSE 0 END) AS mrr,
+                bool_or({active}) AS active,
                 arg_max(plan, start_date) AS plan,
                 min(start_date) AS first_start,
                 CASE WHEN bool_or(end_date IS NULL) THEN NULL ELSE max(end_date) END AS last_end
@@ -87,6 +86,12 @@ def rebuild(store: Store) -> int:
         ).fetch_arrow_table()
     finally:
         con.close()
+    with WRITE_LOCK:
+        _replace_index(store, rows)
+    return rows.num_rows
+
+
+def _replace_index(store: Store, rows: Any) -> None:
     conn = store.adbc()
     try:
         cur = conn.cursor()
@@ -101,7 +106,6 @@ def rebuild(store: Store) -> int:
         conn.commit()
     finally:
         conn.close()
-    return rows.num_rows
 
 
 def _period_flags(a: dt.datetime, b: dt.datetime, count_free: bool) -> sa.Subquery:
@@ -219,9 +223,7 @@ def _base(store: Store, query: CustomerQuery) -> sa.Select:
     elif query.status == "inactive":
         sel = sel.where(customer_index.c.active == sa.false())
     if query.movement and query.start and query.end:
-        sel = sel.where(
-            customer_index.c.customer_id.in_(period_members(store, query.movement, query.start, query.end))
-        )
+        sel = sel.where(customer_index.c.customer_id.in_(period_members(store, query.movement, query.start, query.end)))
     return sel
 
 
@@ -238,9 +240,7 @@ def list_customers(store: Store, query: CustomerQuery) -> tuple[list[dict[str, A
     page = max(1, query.page)
     per_page = max(1, min(query.per_page, 1000))
     sel = (
-        base.order_by(ordering.nulls_last(), customer_index.c.customer_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        base.order_by(ordering.nulls_last(), customer_index.c.customer_id).limit(per_page).offset((page - 1) * per_page)
     )
     with store.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
@@ -256,9 +256,7 @@ def all_customers(store: Store, query: CustomerQuery, limit: int = 1_000_000) ->
     with store.engine.connect() as conn:
         return [
             _row(r._mapping)
-            for r in conn.execute(
-                base.order_by(ordering.nulls_last(), customer_index.c.customer_id).limit(limit)
-            )
+            for r in conn.execute(base.order_by(ordering.nulls_last(), customer_index.c.customer_id).limit(limit))
         ]
 
 
@@ -276,10 +274,7 @@ def facets(store: Store) -> dict[str, list[str]]:
         for name in ("segment", "plan", "country"):
             col = customer_index.c[name]
             out[name] = [
-                v
-                for (v,) in conn.execute(
-                    sa.select(col).where(col.is_not(None)).distinct().order_by(col).limit(500)
-                )
+                v for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).distinct().order_by(col).limit(500))
             ]
     return out
 
@@ -287,9 +282,7 @@ def facets(store: Store) -> dict[str, list[str]]:
 def customer_exists(store: Store, customer_id: str) -> bool:
     with store.engine.connect() as conn:
         return (
-            conn.execute(
-                sa.select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
-            ).first()
+            conn.execute(sa.select(customers.c.customer_id).where(customers.c.customer_id == customer_id)).first()
             is not None
         )
 

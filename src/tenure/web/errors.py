@@ -153,9 +153,7 @@ def install(app: FastAPI) -> None:
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        return JSONResponse(
-            envelope(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
+        return JSONResponse(envelope(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -313,7 +313,9 @@ def cohort_table(store: Store, as_of: dt.datetime, months: int = 18) -> dict[str
               SELECT customer_id, date_trunc('month', min(start_date)) AS cohort
               FROM subscriptions WHERE {free} GROUP BY customer_id),
             months AS (
-              SELECT unnest(range(TIMESTAMP '{first_month:%Y-%m-%d}', TIMESTAMP '{month_start(as_of):%Y-%m-%d}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS m),
+              SELECT unnest(range(TIMESTAMP '{first_month:%Y-%m-%d}',
+                                  TIMESTAMP '{month_start(as_of):%Y-%m-%d}' + INTERVAL 1 MONTH,
+                                  INTERVAL 1 MONTH)) AS m),
             at_month AS (
               SELECT f.cohort, m.m, s.customer_id, sum(s.mrr) AS mrr
               FROM firsts f JOIN subscriptions s USING (customer_id) JOIN months m
@@ -345,12 +347,8 @@ def cohort_table(store: Store, as_of: dt.datetime, months: int = 18) -> dict[str
             {
                 "cohort": c["cohort"],
                 "size": c["size"],
-                "customer_retention": [
-                    c["customers"].get(k, 0) / base_n if base_n else None for k in range(span)
-                ],
-                "mrr_retention": [
-                    (c["mrr"].get(k, 0.0) / base_mrr) if base_mrr else None for k in range(span)
-                ],
+                "customer_retention": [c["customers"].get(k, 0) / base_n if base_n else None for k in range(span)],
+                "mrr_retention": [(c["mrr"].get(k, 0.0) / base_mrr) if base_mrr else None for k in range(span)],
             }
         )
     value = {"as_of": as_of.isoformat(), "cohorts": table, "source": "web"}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.web import directory, figures, scoring
 
@@ -170,7 +171,8 @@ class Background:
         with tempfile.TemporaryDirectory(prefix="tenure-demo-") as tmp:
             folder = Path(tmp) / "demo"
             generate_demo(folder, customers, DEMO_MONTHS, DEMO_SEED)
-            report = self.store.import_folder(folder)
+            with WRITE_LOCK:
+                report = self.store.import_folder(folder)
         inserted = sum(c.inserted for c in report.tables.values())
         return f"demo business of {customers:,} customers generated and imported ({inserted:,} rows)"
 
@@ -193,6 +195,4 @@ class Background:
             return f"{len(figures.cohort_table(store, at)['cohorts'])} cohorts cached"
 
         self._run_step("cohorts", cohorts)
-        self._run_step(
-            "scores", lambda: "; ".join(f"{k}: {v}" for k, v in scoring.refresh_scores(store).items())
-        )
+        self._run_step("scores", lambda: "; ".join(f"{k}: {v}" for k, v in scoring.refresh_scores(store).items()))

@@ -47,9 +47,7 @@ def run_idempotent(
         status, body = work()
         return JSONResponse(body, status_code=status)
     if not idem.strip() or len(idem) > MAX_KEY_LENGTH:
-        raise ApiError(
-            422, "invalid_input", f"Idempotency-Key: expected 1 to {MAX_KEY_LENGTH} characters", HEADER
-        )
+        raise ApiError(422, "invalid_input", f"Idempotency-Key: expected 1 to {MAX_KEY_LENGTH} characters", HEADER)
     digest = request_hash(request, payload)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     where = sa.and_(idempotency_keys.c.key_id == key.key_id, idempotency_keys.c.idempotency_key == idem)
@@ -99,8 +97,6 @@ def run_idempotent(
         raise
     with store.engine.begin() as conn:
         conn.execute(
-            sa.update(idempotency_keys)
-            .where(where)
-            .values(status_code=status, response_body=json.dumps(body))
+            sa.update(idempotency_keys).where(where).values(status_code=status, response_body=json.dumps(body))
         )
     return JSONResponse(body, status_code=status)

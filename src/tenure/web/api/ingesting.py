@@ -42,9 +42,7 @@ def validation_error(key: str, exc: ImportValidationError, index_map: list[int] 
     first = details[0]
     message = f"{first['field']}: {first['message']}"
     if len(details) > 1:
-        message += (
-            f" (and {len(details) - 1} more problem{'s' if len(details) > 2 else ''}; nothing was loaded)"
-        )
+        message += f" (and {len(details) - 1} more problem{'s' if len(details) > 2 else ''}; nothing was loaded)"
     else:
         message += " (nothing was loaded)"
     return ApiError(422, "invalid_input", message, first["field"], details)

@@ -112,9 +112,7 @@ def _upsert(store: Any, customer_id: str, **values: Any) -> None:
             sa.select(assignments.c.customer_id).where(assignments.c.customer_id == customer_id)
         ).first()
         if exists:
-            conn.execute(
-                sa.update(assignments).where(assignments.c.customer_id == customer_id).values(**values)
-            )
+            conn.execute(sa.update(assignments).where(assignments.c.customer_id == customer_id).values(**values))
         else:
             conn.execute(sa.insert(assignments).values(customer_id=customer_id, **values))
 
@@ -126,11 +124,7 @@ def _back(request: Request, customer_id: str) -> Response:
     from urllib.parse import urlparse
 
     parsed = urlparse(referer)
-    target = (
-        parsed.path + (f"?{parsed.query}" if parsed.query else "")
-        if parsed.path.startswith("/")
-        else "/at-risk"
-    )
+    target = parsed.path + (f"?{parsed.query}" if parsed.query else "") if parsed.path.startswith("/") else "/at-risk"
     return RedirectResponse(target or "/at-risk", status_code=303)
 
 

@@ -29,8 +29,6 @@ def show_cohorts(
     width = max((len(c[key]) for c in table["cohorts"]), default=0)
     if format != "html":
         columns = ["cohort", "size", *(f"month {k}" for k in range(width))]
-        rows = [
-            [c["cohort"], c["size"], *c[key], *([None] * (width - len(c[key])))] for c in table["cohorts"]
-        ]
+        rows = [[c["cohort"], c["size"], *c[key], *([None] * (width - len(c[key])))] for c in table["cohorts"]]
         return table_download(Table(f"Cohorts ({measure})", columns, rows), f"cohorts-{measure}", format)
     return render(request, "cohorts.html", table=table, measure=measure, key=key, width=width)

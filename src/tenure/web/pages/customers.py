@@ -135,8 +135,7 @@ def show_customer(
     store: StoreDep,
     user: CurrentUser,
     customer_id: str,
-    export: Literal["subscriptions", "invoices", "payments", "tickets", "responses", "mrr_history"]
-    | None = None,
+    export: Literal["subscriptions", "invoices", "payments", "tickets", "responses", "mrr_history"] | None = None,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     try:

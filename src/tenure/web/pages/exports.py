@@ -20,9 +20,7 @@ MEDIA = {
 def download(data: bytes, name: str, fmt: str) -> Response:
     stamp = dt.date.today().isoformat()
     filename = f"{name}-{stamp}.{fmt}"
-    return Response(
-        data, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return Response(data, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def table_download(table: Table, name: str, fmt: str) -> Response:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from tenure.errors import ConfigurationError, ImportValidationError, StoreError
-from tenure.ingest.batch import preview_folder
+from tenure.ingest.batch import WRITE_LOCK, preview_folder
 from tenure.schema import FILE_SUFFIXES, TABLES
 from tenure.web.deps import CurrentUser, StoreDep, Writer, csrf_protect
 from tenure.web.pages.render import render
@@ -63,9 +63,7 @@ def extract(upload: UploadFile, into: Path) -> Path:
                 with z.open(m) as src, (folder / name).open("wb") as dst:
                     shutil.copyfileobj(src, dst, length=1024 * 1024)
     except zipfile.BadZipFile:
-        raise ConfigurationError(
-            "the upload is not a zip file; zip the dataset's files and try again"
-        ) from None
+        raise ConfigurationError("the upload is not a zip file; zip the dataset's files and try again") from None
     archive.unlink()
     return folder
 
@@ -83,9 +81,7 @@ def upload_dataset(request: Request, store: StoreDep, user: Writer, dataset: Upl
         report = preview_folder(store, folder)
     except (ConfigurationError, ImportValidationError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        return render(
-            request, "import.html", status_code=422, report=None, token=None, error=str(exc), done=None
-        )
+        return render(request, "import.html", status_code=422, report=None, token=None, error=str(exc), done=None)
     token = secrets.token_urlsafe(16)
     _uploads(request)[token] = (folder, user.user_id, time.time())
     return render(request, "import.html", report=report, token=token, error=None, done=None)
@@ -112,11 +108,10 @@ def confirm_import(
         )
     folder = entry[0]
     try:
-        report = store.import_folder(folder, skip_invalid=bool(skip_invalid))
+        with WRITE_LOCK:
+            report = store.import_folder(folder, skip_invalid=bool(skip_invalid))
     except (ImportValidationError, StoreError, ConfigurationError) as exc:
-        return render(
-            request, "import.html", status_code=422, report=None, token=None, error=str(exc), done=None
-        )
+        return render(request, "import.html", status_code=422, report=None, token=None, error=str(exc), done=None)
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
     request.app.state.background.refresh()

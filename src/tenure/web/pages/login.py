@@ -52,9 +52,7 @@ def submit_login(
     user = auth.authenticate(store, email, password)
     if user is None:
         limiter.fail(*keys)
-        return render(
-            request, "login.html", status_code=401, next=_safe_next(next), error="Wrong email or password."
-        )
+        return render(request, "login.html", status_code=401, next=_safe_next(next), error="Wrong email or password.")
     limiter.reset(f"email:{email.strip().lower()}")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

@@ -85,9 +85,7 @@ def overview_report(data: dict[str, Any], currency: str) -> Any:
     report = Report(
         "Retention overview",
         subtitle=(
-            f"{data['period']} ending {data['selected_end']}"
-            if data["selected_end"]
-            else "metrics not computed yet"
+            f"{data['period']} ending {data['selected_end']}" if data["selected_end"] else "metrics not computed yet"
         )
         + (f" · segment {data['segment']}" if data["segment"] else ""),
     )
@@ -117,9 +115,7 @@ def overview_report(data: dict[str, Any], currency: str) -> Any:
     if trend:
         x = [t["end"] for t in trend]
         report.charts.append(Chart("MRR trend", charts.lines(x, {"MRR": [t["mrr"] for t in trend]})))
-        report.charts.append(
-            Chart("Customers trend", charts.lines(x, {"Customers": [t["customers"] for t in trend]}))
-        )
+        report.charts.append(Chart("Customers trend", charts.lines(x, {"Customers": [t["customers"] for t in trend]})))
         if any(t["nps"] is not None for t in trend):
             report.charts.append(Chart("NPS trend", charts.lines(x, {"NPS": [t["nps"] for t in trend]})))
     bench = data["benchmarks"]

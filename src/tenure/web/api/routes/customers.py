@@ -91,9 +91,7 @@ def list_customers(
 
 
 @router.get("/{customer_id}", summary="One customer's 360 data")
-def get_customer(
-    store: StoreDep, key: ReadKey, customer_id: Annotated[str, Path(max_length=500)]
-) -> JSONResponse:
+def get_customer(store: StoreDep, key: ReadKey, customer_id: Annotated[str, Path(max_length=500)]) -> JSONResponse:
     """Profile, subscriptions and MRR history, activity, tickets, survey answers, invoices,
     payments, churn probability with reasons, health, CLV and the CSM assignment."""
     try:

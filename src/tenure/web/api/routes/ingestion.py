@@ -23,7 +23,9 @@ def _router(table: str, summary: str) -> APIRouter:
         return ingest(request, store, key, table, records, records)
 
     handler.__name__ = f"create_{table}"
-    handler.__doc__ = f"{TABLES[table].description} Rows with the key of a stored row replace it; identical rows change nothing."
+    handler.__doc__ = (
+        f"{TABLES[table].description} Rows with the key of a stored row replace it; identical rows change nothing."
+    )
     router.add_api_route("", handler, methods=["POST"], response_model=IngestResult, summary=summary)
     return router
 

@@ -120,9 +120,7 @@ def _merge_stored(store: Store, records: list[dict[str, Any]]) -> None:
     stored: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            for row in conn.execute(
-                sa.select(customers).where(customers.c.customer_id.in_(ids[i : i + 500]))
-            ):
+            for row in conn.execute(sa.select(customers).where(customers.c.customer_id.in_(ids[i : i + 500]))):
                 d = dict(row._mapping)
                 attrs = d.pop("attributes", None)
                 if attrs:
