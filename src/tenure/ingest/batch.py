@@ -36,10 +36,16 @@ from tenure.store import Store
 MAX_BATCH = 10_000
 """Most records accepted in one batch."""
 
-WRITE_LOCK = threading.Lock()
-"""Serialises this process's bulk writes. SQLite has one writer at a time, and a transaction that
-reads before it writes fails at once ("database is locked") instead of waiting when another wrote
-meanwhile; taking turns in-process avoids that, and costs nothing on PostgreSQL."""
+WRITE_LOCK = threading.RLock()
+"""One thread at a time in this process writes to the store or opens it through another SQLite
+library (DuckDB's scanner, ADBC's driver).
+
+Two reasons, both about SQLite stores. A transaction that reads before it writes fails at once
+("database is locked") instead of waiting when another wrote meanwhile. And POSIX file locks belong
+to the process: when a second copy of SQLite (DuckDB's, ADBC's) closes the file, the locks that
+Python's sqlite3 holds on it are dropped, so a concurrent writer could corrupt the file. Long-running
+servers (``tenure serve``) therefore take this lock around every write and every DuckDB or ADBC use;
+plain reads through SQLAlchemy need not. On PostgreSQL it only serialises, harmlessly."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,11 @@ def load_records(store: Store, table: str, records: list[dict[str, Any]], source
     raw, problems = records_to_raw(table, records)
     if problems:
         raise ImportValidationError(_message(table, problems, len(problems)), problems)
+    with WRITE_LOCK:
+        return _load(store, table, records, raw, source)
+
+
+def _load(store: Store, table: str, records: list[dict[str, Any]], raw: pa.Table, source: str) -> BatchResult:
     f = DatasetFile(table, Path(table), "api")
     con = store.duckdb()
     try:
@@ -160,8 +171,7 @@ def load_records(store: Store, table: str, records: list[dict[str, Any]], source
     finally:
         con.close()
     counts: dict[str, TableCounts] = {table: TableCounts(read=len(records))}
-    with WRITE_LOCK:
-        write(store, {table: rows}, source, counts)
+    write(store, {table: rows}, source, counts)
     c = counts[table]
     return BatchResult(table, len(records), c.inserted, c.updated, c.unchanged)
 
@@ -193,7 +203,7 @@ def preview_folder(store: Store, folder: str | Path) -> Any:
     0
     """
     from tenure.ingest import ImportReport
-    from tenure.ingest.files import find_files, read_raw
+    from tenure.ingest.files import find_files
 
     files, ignored = find_files(folder)
     report = ImportReport(source=str(Path(folder).resolve()), ignored=ignored)
@@ -208,6 +218,14 @@ def preview_folder(store: Store, folder: str | Path) -> Any:
             raise ImportValidationError(
                 f"no {required} file, and the store has no {required} yet; a first import needs {required}.csv"
             )
+    with WRITE_LOCK:
+        _preview(store, files, names, report)
+    return report
+
+
+def _preview(store: Store, files: list, names: set[str], report: Any) -> None:
+    from tenure.ingest.files import read_raw
+
     con = store.duckdb()
     try:
         for f in files:
@@ -225,7 +243,6 @@ def preview_folder(store: Store, folder: str | Path) -> Any:
             report.tables[f.table] = TableCounts(read=result.rows, rejected=result.bad_rows)
     finally:
         con.close()
-    return report
 
 
 __all__ = ["MAX_BATCH", "BatchResult", "load_records", "preview_folder", "records_to_raw"]

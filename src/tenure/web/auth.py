@@ -36,6 +36,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from tenure.errors import AuthError, ConfigurationError
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.web.tables import ROLES, SCOPES, api_keys, sessions, users
 
@@ -124,7 +125,7 @@ def create_user(store: Store, email: str, password: str, role: str) -> User:
         raise ConfigurationError(
             f"password for {email}: expected at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}"
         )
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         taken = conn.execute(sa.select(users.c.user_id).where(users.c.email == email)).scalar()
         if taken is not None:
             raise ConfigurationError(f"a user with email {email} already exists; choose another email")
@@ -149,12 +150,12 @@ def list_users(store: Store) -> list[dict]:
 def set_role(store: Store, user_id: int, role: str) -> None:
     if role not in ROLES:
         raise ConfigurationError(f"role {role!r}: expected one of {', '.join(ROLES)}")
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.update(users).where(users.c.user_id == user_id).values(role=role))
 
 
 def disable_user(store: Store, user_id: int) -> None:
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.update(users).where(users.c.user_id == user_id).values(disabled=True))
         conn.execute(sa.delete(sessions).where(sessions.c.user_id == user_id))
 
@@ -170,7 +171,7 @@ def authenticate(store: Store, email: str, password: str) -> User | None:
         email = _normalise_email(email)
     except ConfigurationError:
         email = ""
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         row = conn.execute(
             sa.select(users.c.user_id, users.c.email, users.c.role, users.c.password_hash).where(
                 users.c.email == email, users.c.disabled == sa.false()
@@ -205,7 +206,7 @@ def start_session(store: Store, user: User) -> str:
     """Record a new session for ``user``; returns the signed cookie value."""
     session_id = secrets.token_urlsafe(32)
     now = _now()
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(
             sa.insert(sessions).values(
                 session_id=session_id,
@@ -245,7 +246,7 @@ def end_session(store: Store, cookie: str | None) -> None:
         session_id = _signer(store).loads(cookie)
     except BadSignature:
         return
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.delete(sessions).where(sessions.c.session_id == session_id))
 
 
@@ -348,7 +349,7 @@ def create_api_key(
     """
     scope_list = parse_scopes(scopes)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(
             sa.insert(api_keys).values(
                 prefix=key[:10],
@@ -381,7 +382,7 @@ def list_api_keys(store: Store) -> list[dict]:
 
 
 def revoke_api_key(store: Store, key_id: int) -> None:
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.update(api_keys).where(api_keys.c.key_id == key_id).values(revoked_at=_now()))
 
 
@@ -415,7 +416,7 @@ def check_api_key(store: Store, key: str | None, scope: str) -> ApiKey:
     now = time.monotonic()
     if now - _last_used_written.get(row.key_id, 0) > 60:
         _last_used_written[row.key_id] = now
-        with store.engine.begin() as conn:
+        with WRITE_LOCK, store.engine.begin() as conn:
             conn.execute(sa.update(api_keys).where(api_keys.c.key_id == row.key_id).values(last_used_at=_now()))
     return ApiKey(int(row.key_id), row.prefix, granted)
 

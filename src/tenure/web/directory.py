@@ -62,6 +62,11 @@ def as_of(store: Store) -> dt.datetime:
 
 def rebuild(store: Store) -> int:
     """Recompute the directory from the canonical tables; returns the number of customers."""
+    with WRITE_LOCK:
+        return _rebuild(store)
+
+
+def _rebuild(store: Store) -> int:
     at = as_of(store)
     stamp = at.strftime("%Y-%m-%d %H:%M:%S")
     active = f"start_date <= TIMESTAMP '{stamp}' AND (end_date IS NULL OR end_date > TIMESTAMP '{stamp}')"
@@ -86,8 +91,7 @@ def rebuild(store: Store) -> int:
         ).fetch_arrow_table()
     finally:
         con.close()
-    with WRITE_LOCK:
-        _replace_index(store, rows)
+    _replace_index(store, rows)
     return rows.num_rows
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.web.tables import cache, customer_index
 
@@ -113,7 +114,7 @@ def get_cached(store: Store, key: str) -> Any | None:
 def put_cached(store: Store, key: str, value: Any) -> None:
     text = json.dumps(value, default=_json_default)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.delete(cache).where(cache.c.key == key))
         conn.execute(sa.insert(cache).values(key=key, computed_at=now, value=text))
 
@@ -123,7 +124,7 @@ def clear_cache(store: Store) -> None:
 
 
 def clear_cache_prefix(store: Store, prefix: str) -> None:
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(sa.delete(cache).where(cache.c.key.startswith(prefix, autoescape=True)))
 
 
@@ -162,7 +163,8 @@ def compute_report(
         if "segment" not in params:
             return None
         kwargs["segment"] = segment
-    result = module.report(store, start.date(), end.date(), period, **kwargs)
+    with WRITE_LOCK:
+        result = module.report(store, start.date(), end.date(), period, **kwargs)
     return _periods_of(result)
 
 
@@ -304,6 +306,17 @@ def cohort_table(store: Store, as_of: dt.datetime, months: int = 18) -> dict[str
     if cached:
         return cached
     first_month = add_months(month_start(as_of), -months)
+    with WRITE_LOCK:
+        rows = _cohort_rows(store, as_of, first_month)
+    cohorts: dict[str, dict[str, Any]] = {}
+    for cohort, size, k, n, mrr in rows:
+        c = cohorts.setdefault(cohort, {"cohort": cohort, "size": int(size), "customers": {}, "mrr": {}})
+        c["customers"][int(k)] = int(n)
+        c["mrr"][int(k)] = float(mrr or 0.0)
+    return _finish_cohorts(store, key, as_of, cohorts)
+
+
+def _cohort_rows(store: Store, as_of: dt.datetime, first_month: dt.datetime) -> list:
     con = store.duckdb()
     try:
         free = "true" if store.settings.count_free_customers else "mrr > 0"
@@ -333,11 +346,10 @@ def cohort_table(store: Store, as_of: dt.datetime, months: int = 18) -> dict[str
         ).fetchall()
     finally:
         con.close()
-    cohorts: dict[str, dict[str, Any]] = {}
-    for cohort, size, k, n, mrr in rows:
-        c = cohorts.setdefault(cohort, {"cohort": cohort, "size": int(size), "customers": {}, "mrr": {}})
-        c["customers"][int(k)] = int(n)
-        c["mrr"][int(k)] = float(mrr or 0.0)
+    return rows
+
+
+def _finish_cohorts(store: Store, key: str, as_of: dt.datetime, cohorts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     table = []
     for c in cohorts.values():
         base_n = c["size"]

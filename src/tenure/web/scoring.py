@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.web.tables import scores
 
@@ -113,6 +114,11 @@ def _reasons(v: Any) -> str | None:
 
 def refresh_scores(store: Store) -> dict[str, str]:
     """Recompute every model's figures and replace ``web_scores``; returns a status per model."""
+    with WRITE_LOCK:
+        return _refresh_scores(store)
+
+
+def _refresh_scores(store: Store) -> dict[str, str]:
     status: dict[str, str] = {}
     rows: dict[str, dict[str, Any]] = {}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

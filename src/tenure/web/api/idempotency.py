@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
 from tenure.web.auth import ApiKey
 from tenure.web.errors import ApiError
@@ -52,7 +53,7 @@ def run_idempotent(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     where = sa.and_(idempotency_keys.c.key_id == key.key_id, idempotency_keys.c.idempotency_key == idem)
     try:
-        with store.engine.begin() as conn:
+        with WRITE_LOCK, store.engine.begin() as conn:
             conn.execute(
                 sa.insert(idempotency_keys).values(
                     key_id=key.key_id, idempotency_key=idem, request_hash=digest, created_at=now
@@ -92,10 +93,10 @@ def run_idempotent(
     try:
         status, body = work()
     except BaseException:
-        with store.engine.begin() as conn:
+        with WRITE_LOCK, store.engine.begin() as conn:
             conn.execute(sa.delete(idempotency_keys).where(where))
         raise
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         conn.execute(
             sa.update(idempotency_keys).where(where).values(status_code=status, response_body=json.dumps(body))
         )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tenure.ingest.batch import WRITE_LOCK
 from tenure.reports import Chart, Report, charts
 from tenure.web import directory, scoring
 from tenure.web.deps import CurrentUser, StoreDep, Writer, csrf_protect
@@ -107,7 +108,7 @@ def show_at_risk(
 def _upsert(store: Any, customer_id: str, **values: Any) -> None:
     if not directory.customer_exists(store, customer_id):
         raise PageError(404, f"no customer with customer_id {customer_id!r}")
-    with store.engine.begin() as conn:
+    with WRITE_LOCK, store.engine.begin() as conn:
         exists = conn.execute(
             sa.select(assignments.c.customer_id).where(assignments.c.customer_id == customer_id)
         ).first()
