@@ -46,6 +46,27 @@ MOVEMENTS: tuple[str, ...] = (
 )
 
 
+_generation = 0
+_memo: dict[tuple, Any] = {}
+
+
+def memoised(fn: Any) -> Any:
+    """Cache ``fn(store)`` until the directory is next rebuilt (the figures change only then)."""
+
+    def wrapper(store: Store) -> Any:
+        key = (fn.__name__, store.url, _generation)
+        if key not in _memo:
+            if len(_memo) > 64:
+                _memo.clear()
+            _memo[key] = fn(store)
+        return _memo[key]
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@memoised
 def as_of(store: Store) -> dt.datetime:
     """The instant "now" for this data: the latest activity recorded, never later than today."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -62,8 +83,13 @@ def as_of(store: Store) -> dt.datetime:
 
 def rebuild(store: Store) -> int:
     """Recompute the directory from the canonical tables; returns the number of customers."""
+    global _generation
     with WRITE_LOCK:
-        return _rebuild(store)
+        _generation += 1
+        try:
+            return _rebuild(store)
+        finally:
+            _generation += 1
 
 
 def _rebuild(store: Store) -> int:
@@ -184,7 +210,7 @@ class CustomerQuery:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _base(store: Store, query: CustomerQuery) -> sa.Select:
+def _base(store: Store, query: CustomerQuery, joined: bool = True) -> sa.Select:
     cols = [
         customer_index.c.customer_id,
         customer_index.c.name,
@@ -206,11 +232,14 @@ def _base(store: Store, query: CustomerQuery) -> sa.Select:
         assignments.c.csm,
         assignments.c.contacted_at,
     ]
-    sel = sa.select(*cols).select_from(
-        customer_index.outerjoin(scores, scores.c.customer_id == customer_index.c.customer_id).outerjoin(
-            assignments, assignments.c.customer_id == customer_index.c.customer_id
+    if not joined:
+        sel = sa.select(customer_index.c.customer_id)
+    else:
+        sel = sa.select(*cols).select_from(
+            customer_index.outerjoin(scores, scores.c.customer_id == customer_index.c.customer_id).outerjoin(
+                assignments, assignments.c.customer_id == customer_index.c.customer_id
+            )
         )
-    )
     if query.q:
         needle = query.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         sel = sel.where(customer_index.c.search.like(f"%{needle}%", escape="\\"))
@@ -242,12 +271,15 @@ def list_customers(store: Store, query: CustomerQuery) -> tuple[list[dict[str, A
     key = SORTS.get(query.sort, customer_index.c.mrr)
     ordering = key.desc() if query.order == "desc" else key.asc()
     page = max(1, query.page)
+    counted = base
+    if not (query.risk_band or query.health_band):
+        counted = _base(store, query, joined=False)
     per_page = max(1, min(query.per_page, 1000))
     sel = (
         base.order_by(ordering.nulls_last(), customer_index.c.customer_id).limit(per_page).offset((page - 1) * per_page)
     )
     with store.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
+        total = conn.execute(sa.select(sa.func.count()).select_from(counted.subquery())).scalar_one()
         rows = [_row(r._mapping) for r in conn.execute(sel)]
     return rows, int(total)
 
@@ -271,6 +303,7 @@ def _row(m: Any) -> dict[str, Any]:
     return row
 
 
+@memoised
 def facets(store: Store) -> dict[str, list[str]]:
     """Distinct segments, plans and countries, for the filter pickers."""
     out = {}

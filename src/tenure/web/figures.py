@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from tenure.ingest.batch import WRITE_LOCK
 from tenure.store import Store
+from tenure.web import directory
 from tenure.web.tables import cache, customer_index
 
 log = logging.getLogger("tenure.web")
@@ -191,6 +192,7 @@ def cached_report(store: Store, period: str, segment: str | None = None) -> dict
     return get_cached(store, report_key(period, segment))
 
 
+@directory.memoised
 def directory_figures(store: Store) -> dict[str, Any]:
     """Customers active now and MRR now, from the customer directory."""
     with store.engine.connect() as conn:
