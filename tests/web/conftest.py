@@ -55,6 +55,7 @@ def client(web_store: Store) -> Iterator[TestClient]:
     app = create_app(web_store, background=False)
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+    app.state.background.join()  # refreshes started by ingestion finish before the database goes
 
 
 @pytest.fixture
