@@ -6,6 +6,8 @@ import glob
 import secrets
 import site
 import sysconfig
+import threading
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,9 +22,23 @@ from tenure.store.database import create_engine, display_url, libpq_url, resolve
 from tenure.store.tables import CANONICAL, app_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import duckdb
 
     from tenure.ingest import ImportReport
+
+
+STORE_LOCK = threading.RLock()
+"""One thread at a time in this process writes to a store or opens it through another SQLite library.
+
+Two reasons, both about SQLite stores. A transaction that reads before it writes fails at once
+("database is locked") instead of waiting when another connection wrote meanwhile. And POSIX file
+locks belong to the process: when a second copy of SQLite (DuckDB's scanner, ADBC's driver) closes
+the file, the locks Python's sqlite3 holds on it are dropped, so a concurrent writer could corrupt
+the file. Long-running processes (``tenure serve``, ``tenure worker``) therefore write through
+:meth:`Store.transaction` and hold :attr:`Store.lock` around DuckDB and ADBC use; plain reads through
+SQLAlchemy need not. On PostgreSQL it only serialises, harmlessly."""
 
 
 class Store:
@@ -60,6 +76,14 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({display_url(self.url)!r})"
+
+    lock = STORE_LOCK
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A write transaction, holding :data:`STORE_LOCK`: commits on success, rolls back on error."""
+        with self.lock, self.engine.begin() as conn:
+            yield conn
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,16 @@
+"""Server-rendered pages (Jinja2 + HTMX); one module per page."""
+
+from tenure.web.pages import at_risk, cohorts, customers, imports, login, overview, settings, status
+
+routers = [
+    login.router,
+    overview.router,
+    cohorts.router,
+    customers.router,
+    at_risk.router,
+    settings.router,
+    imports.router,
+    status.router,
+]
+
+__all__ = ["routers"]
