@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Annotated, Any
 
 import pandas as pd
@@ -21,20 +21,20 @@ from tenure.metrics.drilldown import EXPLAINABLE, describe
 from tenure.metrics.report import DEFINITIONS, records, resolve_settings
 
 
-class EngineName(str, Enum):
+class EngineName(StrEnum):
     duckdb = "duckdb"
     postgres = "postgres"
     spark = "spark"
 
 
-class PeriodName(str, Enum):
+class PeriodName(StrEnum):
     month = "month"
     quarter = "quarter"
     year = "year"
     whole = "whole"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"

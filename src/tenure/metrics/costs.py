@@ -3,7 +3,9 @@
 A ``costs`` row spanning ``[period_start, period_end)`` is spread evenly over time, so a period gets
 the share of the amount its overlap covers (a quarterly budget gives each month about a third).
 Amounts are converted to the reporting currency at the rate of ``period_start``. The customers active
-in ``[a, b)`` are those with a counting subscription row overlapping it (``start < b`` and ``end > a``).
+in ``[a, b)`` are those with a counting subscription row overlapping it (``start < b`` and ``end > a``);
+they are counted with the other customer figures (``customers_active`` of
+:func:`tenure.metrics.retention.customer_flags`).
 
 Examples
 --------
@@ -45,18 +47,3 @@ def cost_sums(engine: Engine, settings: Settings, points: Sequence[datetime]) ->
     """Per period ``p``: ``cost_cents``, the retention spend falling in it, and ``cost_rows``."""
     s = cost_shares(engine, settings, points)
     return s.group_by("p").aggregate(cost_cents=s.cents.sum(), cost_rows=s.count())
-
-
-def active_in_periods(rows: ir.Table, points: Sequence[datetime]) -> ir.Table:
-    """``(customer_id, p)``: customers with a counting row overlapping period ``p``."""
-    periods = periods_table(points)
-    j = rows.join(
-        periods, [rows.start_date < periods.b, rows.end_date.isnull() | (rows.end_date > periods.a)]
-    )
-    return j.select("customer_id", "p").distinct()
-
-
-def active_counts(rows: ir.Table, points: Sequence[datetime]) -> ir.Table:
-    """Per period ``p``: ``customers_active``, customers active at some instant of it."""
-    a = active_in_periods(rows, points)
-    return a.group_by("p").aggregate(customers_active=a.count())

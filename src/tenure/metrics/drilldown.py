@@ -22,12 +22,12 @@ import pandas as pd
 
 from tenure.errors import ConfigurationError
 from tenure.metrics.activity import subscription_rows
-from tenure.metrics.costs import active_in_periods, cost_shares
-from tenure.metrics.engagement import USER_SEPARATOR, daily_users
+from tenure.metrics.costs import cost_shares
+from tenure.metrics.engagement import daily_users
 from tenure.metrics.nps import answers_in_periods, survey_flags
 from tenure.metrics.periods import as_datetime
 from tenure.metrics.report import DEFINITIONS, resolve_settings, using_engine
-from tenure.metrics.retention import acquisitions, customer_flags, transitions
+from tenure.metrics.retention import customer_flags, transitions
 from tenure.metrics.revenue import MOVEMENTS, movement_amounts
 
 if TYPE_CHECKING:
@@ -142,9 +142,6 @@ def explain(
             frame = frame.sort_values("row_key").reset_index(drop=True)
         elif metric == "dau_mau":
             frame = _users(eng, points)
-        elif metric == "customers_active":
-            act = active_in_periods(sub, points)
-            frame = eng.execute(act.select("customer_id")).sort_values("customer_id").reset_index(drop=True)
         else:
             frame = _customers(eng, cfg, points, sub, metric)
         if rows and "customer_id" in frame.columns:
@@ -167,19 +164,12 @@ def _customers(eng: Engine, cfg: Settings, points: list[datetime], sub: Any, met
         **{f"_{k}": v for k, v in money.items() if k in MOVEMENTS or k in ("mrr_start", "mrr_end")},
     )
     frame = eng.execute(expr)
-    acq = eng.execute(acquisitions(eng, cfg, points, sub).select("customer_id", "first_at", "active_at_b"))
-    frame = frame.merge(acq[["customer_id"]].assign(customers_acquired=True), on="customer_id", how="outer")
-    # Customers acquired and gone again in the period appear only here.
-    frame = frame.merge(acq[["customer_id", "first_at"]], on="customer_id", how="left", suffixes=("", "_acq"))
-    frame["first_at"] = frame["first_at"].fillna(frame.pop("first_at_acq"))
-    for col in (*CUSTOMER_COUNTS, "customers_acquired"):
+    for col in flags:
         frame[col] = frame[col].astype("boolean").fillna(False).astype(bool)
     for col in [c for c in frame.columns if c.startswith("_")]:
         frame[col] = frame[col].fillna(0).astype("int64")
     if cfg.same_period_churn == "included":
-        frame["customers_lost"] = frame["customers_lost"] | (
-            frame["customers_acquired"] & ~frame["customers_end"] & ~frame["customers_start"]
-        )
+        frame["customers_lost"] = frame["customers_lost"] | frame["customers_acquired_lost"]
     frame["movement"] = None
     frame["amount"] = 0.0
     for name in MOVEMENTS:
@@ -188,7 +178,7 @@ def _customers(eng: Engine, cfg: Settings, points: list[datetime], sub: Any, met
         frame.loc[hit, "amount"] = frame.loc[hit, f"_{name}"] / 100
     frame["mrr_start"] = frame["_mrr_start"] / 100
     frame["mrr_end"] = frame["_mrr_end"] / 100
-    if metric in CUSTOMER_COUNTS or metric == "customers_acquired":
+    if metric in CUSTOMER_COUNTS or metric in ("customers_acquired", "customers_active"):
         keep = frame[metric]
     elif metric == "loss_to_acquisition":
         keep = frame["customers_lost"] | frame["customers_acquired"]
@@ -204,7 +194,7 @@ def _customers(eng: Engine, cfg: Settings, points: list[datetime], sub: Any, met
         keep = pd.Series(False, index=frame.index)
         for member in RATE_MEMBERS[metric]:
             keep |= frame[member]
-    cols = [*_TRANSITION_COLUMNS[:7], "customers_acquired", *_TRANSITION_COLUMNS[7:]]
+    cols = [*_TRANSITION_COLUMNS[:7], "customers_acquired", "customers_active", *_TRANSITION_COLUMNS[7:]]
     out = frame.loc[keep, cols].sort_values("customer_id", kind="stable").reset_index(drop=True)
     return out
 
@@ -232,15 +222,12 @@ def _answers(eng: Engine, points: list[datetime], metric: str) -> pd.DataFrame:
 
 
 def _users(eng: Engine, points: list[datetime]) -> pd.DataFrame:
-    d = daily_users(eng, points)
-    per_user = d.group_by("user").aggregate(
+    d = daily_users(eng, points).view()
+    per_user = d.group_by(["customer_id", "user_id"]).aggregate(
         days_active=d.count(), months_active=d.day.truncate("M").nunique()
     )
     frame = eng.execute(per_user)
-    split = frame["user"].str.split(USER_SEPARATOR, n=1, expand=True)
-    frame.insert(0, "customer_id", split[0])
-    frame.insert(1, "user_id", split[1].replace("", None))
-    return frame.drop(columns="user").sort_values(["customer_id", "user_id"]).reset_index(drop=True)
+    return frame.sort_values(["customer_id", "user_id"], na_position="first").reset_index(drop=True)
 
 
 def _rows_of(eng: Engine, sub: Any, points: list[datetime], customers: list[str]) -> pd.DataFrame:

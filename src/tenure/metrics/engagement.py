@@ -30,22 +30,26 @@ from tenure.metrics.activity import periods_table
 if TYPE_CHECKING:
     from tenure.engine import Engine
 
-USER_SEPARATOR = "\x1f"
-
 
 def daily_users(engine: Engine, points: Sequence[datetime]) -> ir.Table:
-    """``(p, day, user)``: each user active on each day of each period (distinct)."""
+    """``(p, day, customer_id, user_id)``: each user active on each day of each period (distinct).
+
+    Days are assigned to the period holding their first instant (exact for periods that start at
+    midnight, as dates do).
+    """
     e = engine.table("events")
+    lo, hi = points[0], points[-1]
+    e = e.filter((e.occurred_at >= ibis.literal(lo)) & (e.occurred_at < ibis.literal(hi)))
+    days = e.select("customer_id", "user_id", day=e.occurred_at.truncate("D")).distinct()
     periods = periods_table(points)
-    j = e.join(periods, [e.occurred_at >= periods.a, e.occurred_at < periods.b])
-    user = j.customer_id.concat(ibis.literal(USER_SEPARATOR), j.user_id.fill_null(""))
-    return j.select("p", day=j.occurred_at.date(), user=user).distinct()
+    j = days.join(periods, [days.day >= periods.a, days.day < periods.b])
+    return j.select("p", "day", "customer_id", "user_id")
 
 
 def activity_sums(engine: Engine, points: Sequence[datetime]) -> ir.Table:
     """Per period ``p``: ``user_days`` (Σ DAU) and ``user_months`` (Σ MAU)."""
-    d = daily_users(engine, points)
+    d = daily_users(engine, points).view()
     days = d.group_by("p").aggregate(user_days=d.count())
-    m = d.select("p", "user", month=d.day.truncate("M")).distinct()
+    m = d.select("p", "customer_id", "user_id", month=d.day.truncate("M")).distinct()
     months = m.group_by("p").aggregate(user_months=m.count())
     return days.join(months, "p")

@@ -25,7 +25,7 @@ import pandas as pd
 from tenure.engine import Engine, open_engine
 from tenure.errors import ConfigurationError
 from tenure.metrics.activity import subscription_rows
-from tenure.metrics.costs import active_counts, cost_sums
+from tenure.metrics.costs import cost_sums
 from tenure.metrics.engagement import activity_sums
 from tenure.metrics.nps import nps_score, survey_counts
 from tenure.metrics.periods import (
@@ -36,13 +36,7 @@ from tenure.metrics.periods import (
     month_start,
     months_between,
 )
-from tenure.metrics.retention import (
-    acquisition_counts,
-    acquisitions,
-    customer_counts,
-    ratio,
-    transitions,
-)
+from tenure.metrics.retention import customer_counts, ratio, transitions
 from tenure.metrics.revenue import movement_sums
 from tenure.settings import Settings
 
@@ -289,12 +283,8 @@ def period_figures(eng: Engine, settings: Settings, points: list[datetime]) -> p
     tr = transitions(eng, settings, points, rows)
     parts = [
         tr.group_by("p").aggregate(**customer_counts(tr), **movement_sums(tr)),
-        (lambda acq: acq.group_by("p").aggregate(**acquisition_counts(acq)))(
-            acquisitions(eng, settings, points, rows)
-        ),
         survey_counts(eng, points),
         cost_sums(eng, settings, points),
-        active_counts(rows, points),
         activity_sums(eng, points),
     ]
     out = pd.DataFrame({"p": range(len(points) - 1)})
