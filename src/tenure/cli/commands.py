@@ -1,4 +1,3 @@
 """Registers every command group on the ``tenure`` app (one import per group)."""
 
-from tenure.cli import importing  # noqa: F401
-from tenure.cli import metrics  # noqa: F401
+from tenure.cli import clv, demo, importing, metrics, schema, status  # noqa: F401

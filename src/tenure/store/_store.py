@@ -44,9 +44,7 @@ class Store:
         self.settings = settings
 
     @classmethod
-    def open(
-        cls, url: str | None = None, settings: Settings | None = None, migrate_schema: bool = True
-    ) -> Store:
+    def open(cls, url: str | None = None, settings: Settings | None = None, migrate_schema: bool = True) -> Store:
         settings = settings or Settings()
         resolved = resolve_url(url, settings)
         engine = create_engine(resolved)
@@ -146,9 +144,7 @@ class Store:
                 for name, table in CANONICAL.items()
             }
 
-    def import_folder(
-        self, folder: str | Path, skip_invalid: bool = False, progress: Any = None
-    ) -> ImportReport:
+    def import_folder(self, folder: str | Path, skip_invalid: bool = False, progress: Any = None) -> ImportReport:
         """Import a dataset folder; see :func:`tenure.ingest.import_folder`."""
         from tenure.ingest import import_folder
 
