@@ -23,8 +23,12 @@ def db(tmp_path: Path) -> str:
     folder = tmp_path / "ds"
     write_table(folder, "customers", ["customer_id"], [[r[0]] for r in rows])
     write_table(folder, "subscriptions", ["customer_id", "start_date", "end_date", "mrr"], rows)
-    write_table(folder, "responses", ["response_id", "customer_id", "survey", "score", "submitted_at"],
-                [["r", "s5", "nps", 9, "2024-02-02"]])
+    write_table(
+        folder,
+        "responses",
+        ["response_id", "customer_id", "survey", "score", "submitted_at"],
+        [["r", "s5", "nps", 9, "2024-02-02"]],
+    )
     _mount()
     result = CliRunner().invoke(app, ["import", str(folder), "--db", url])
     assert result.exit_code == 0, result.output
@@ -52,16 +56,46 @@ def test_metrics_json_has_definitions_and_one_object_per_period(db: str) -> None
 
 
 def test_metrics_csv_and_table_formats(db: str) -> None:
-    rows = list(csv.DictReader(io.StringIO(run("metrics", "--db", db, "--period", "whole", "--start", "2024-01-01",
-                                               "--end", "2024-03-01", "--format", "csv"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run(
+                    "metrics",
+                    "--db",
+                    db,
+                    "--period",
+                    "whole",
+                    "--start",
+                    "2024-01-01",
+                    "--end",
+                    "2024-03-01",
+                    "--format",
+                    "csv",
+                )
+            )
+        )
+    )
     assert len(rows) == 1 and rows[0]["customers_end"] == "9"
     assert "CRR" in run("metrics", "--db", db, "--period", "month")
     assert "crr_monthly" in run("metrics", "--db", db, "--period", "whole")
 
 
 def test_metrics_explain_lists_the_customers_behind_a_figure(db: str) -> None:
-    out = json.loads(run("metrics", "explain", "customers_lost", "--start", "2024-02-01", "--end", "2024-03-01",
-                         "--db", db, "--format", "json"))
+    out = json.loads(
+        run(
+            "metrics",
+            "explain",
+            "customers_lost",
+            "--start",
+            "2024-02-01",
+            "--end",
+            "2024-03-01",
+            "--db",
+            db,
+            "--format",
+            "json",
+        )
+    )
     assert [r["customer_id"] for r in out["rows"]] == ["s0", "s1"]
     assert out["definition"].startswith("Active at a, not at b")
 

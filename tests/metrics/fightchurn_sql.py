@@ -91,7 +91,14 @@ def book_figures(cursor, months: list[tuple[str, str]]) -> list[dict]:
         cursor.execute(NET_RETENTION, {"start": start, "end": end})
         nrr, _, start_mrr, retain_mrr = cursor.fetchone()
         out.append(
-            {"start": start, "churn_rate": churn_rate, "n_start": n_start, "n_churn": n_churn, "nrr": float(nrr),
-             "start_mrr": float(start_mrr), "retain_mrr": float(retain_mrr)}
+            {
+                "start": start,
+                "churn_rate": churn_rate,
+                "n_start": n_start,
+                "n_churn": n_churn,
+                "nrr": float(nrr),
+                "start_mrr": float(start_mrr),
+                "retain_mrr": float(retain_mrr),
+            }
         )
     return out

@@ -33,9 +33,7 @@ def random_business(
     horizon = months * 30.4375
     ids = [f"c{i:06d}" for i in range(customers)]
     # A third are customers already at the start; the rest sign up over the period.
-    signup = np.where(
-        rng.random(customers) < 0.33, -rng.random(customers) * 200, rng.random(customers) * horizon
-    )
+    signup = np.where(rng.random(customers) < 0.33, -rng.random(customers) * 200, rng.random(customers) * horizon)
     countries = rng.choice(["US", "DE", "FR", "GB"], customers)
     channels = rng.choice(["organic", "paid", "partner"], customers)
     segments = rng.choice(["smb", "mid-market", "enterprise"], customers, p=[0.7, 0.25, 0.05])
@@ -103,9 +101,7 @@ def random_business(
                 )
                 spans.append((c, cursor, row_end))
                 cursor = row_end
-                plan = (
-                    int(np.clip(plan + rng.choice([-1, 1]), 0, 2)) if plan != 3 else int(rng.choice([0, 3]))
-                )
+                plan = int(np.clip(plan + rng.choice([-1, 1]), 0, 2)) if plan != 3 else int(rng.choice([0, 3]))
             if rng.random() < 0.7:
                 break
             t = end + rng.exponential(90)

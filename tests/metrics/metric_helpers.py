@@ -39,9 +39,11 @@ def memory_engine(tables: dict[str, list[dict[str, Any]]]) -> Engine:
         if spec.keeps_extra_columns:
             schema["attributes"] = "string"
         rows = tables.get(name, [])
-        frame = pd.DataFrame(
-            [{k: r.get(k) for k in schema} for r in rows], columns=list(schema)
-        ) if rows else pd.DataFrame({k: pd.Series(dtype="object") for k in schema})
+        frame = (
+            pd.DataFrame([{k: r.get(k) for k in schema} for r in rows], columns=list(schema))
+            if rows
+            else pd.DataFrame({k: pd.Series(dtype="object") for k in schema})
+        )
         if spec.hashed_key:
             frame["row_key"] = range(1, len(frame) + 1)
         if "currency" in frame.columns and rows:

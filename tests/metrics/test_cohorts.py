@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from metric_helpers import memory_engine, sub
+
 from tenure.errors import ConfigurationError
 from tenure.metrics import cohort_table
 from tenure.metrics.cohorts import pivot
@@ -22,8 +22,9 @@ def business():
         sub("d", "2024-02-01", None, 10, plan="starter"),
         sub("e", "2024-02-20", "2024-03-01", 10, plan="starter"),  # ends at the instant: not active
     ]
-    customers = [{"customer_id": i, "segment": "smb" if i in "abd" else "enterprise"}
-                 for i in ("a", "b", "c", "c2", "d", "e")]
+    customers = [
+        {"customer_id": i, "segment": "smb" if i in "abd" else "enterprise"} for i in ("a", "b", "c", "c2", "d", "e")
+    ]
     return memory_engine({"subscriptions": subs, "customers": customers})
 
 

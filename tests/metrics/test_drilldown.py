@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from metric_helpers import memory_engine, sub
+
 from tenure.errors import ConfigurationError
 from tenure.metrics import explain, report
 

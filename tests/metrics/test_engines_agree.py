@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 from metric_business import random_business
+
 from tenure.engine import Engine, open_engine
 from tenure.metrics import cohort_table, explain, report
 from tenure.settings import Settings
@@ -101,8 +101,9 @@ def other(request: pytest.FixtureRequest) -> Iterator[Engine]:
 def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert list(a.columns) == list(b.columns)
     assert len(a) == len(b)
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
-                                  rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("period", ["month", "quarter", "whole"])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from fightchurn_sql import SUBSCRIPTION_TABLE, book_figures
+
 from tenure.metrics import report
 from tenure.store import Store
 
@@ -22,8 +22,12 @@ BOOK = [  # published by the book's pipeline (tests/data/socialnet7/README.md)
     ("2020-04-01", 11213, 286, 0.025506108980647462, 0.9744938910193526),
     ("2020-05-01", 12125, 242, 0.01995876288659794, 0.9800412371134021),
 ]
-MONTHS = [("2020-02-01", "2020-03-01"), ("2020-03-01", "2020-04-01"), ("2020-04-01", "2020-05-01"),
-          ("2020-05-01", "2020-06-01")]
+MONTHS = [
+    ("2020-02-01", "2020-03-01"),
+    ("2020-03-01", "2020-04-01"),
+    ("2020-04-01", "2020-05-01"),
+    ("2020-05-01", "2020-06-01"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +58,9 @@ def test_the_books_sql_on_postgresql_gives_tenures_numbers() -> None:
     admin_url = os.environ.get("TENURE_TEST_POSTGRES_URL")
     if not admin_url:
         pytest.skip("TENURE_TEST_POSTGRES_URL is not set; .ci/run sets it")
-    admin = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"tenure_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -65,10 +70,12 @@ def test_the_books_sql_on_postgresql_gives_tenures_numbers() -> None:
         store.import_folder(DATA)
         with store.engine.begin() as conn:
             conn.execute(sa.text(SUBSCRIPTION_TABLE))
-            conn.execute(sa.text(
-                "insert into subscription (account_id, start_date, end_date, mrr) "
-                "select customer_id::int, start_date::date, end_date::date, mrr from subscriptions"
-            ))
+            conn.execute(
+                sa.text(
+                    "insert into subscription (account_id, start_date, end_date, mrr) "
+                    "select customer_id::int, start_date::date, end_date::date, mrr from subscriptions"
+                )
+            )
         raw = store.engine.raw_connection()
         try:
             book = book_figures(raw.cursor(), MONTHS)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from metric_helpers import memory_engine, sub
+
 from tenure.metrics import report
 from tenure.settings import Settings
 
@@ -38,13 +38,17 @@ def cents(x: float) -> int:
 @given(rows=histories(), period=st.sampled_from(["month", "quarter", "whole"]), free=st.booleans())
 def test_mrr_movements_reconcile_and_rates_add_up(rows, period, free) -> None:
     frame = report(
-        memory_engine({"subscriptions": rows}), "2024-01-01", "2025-01-01", period,
+        memory_engine({"subscriptions": rows}),
+        "2024-01-01",
+        "2025-01-01",
+        period,
         settings=Settings(count_free_customers=free),
     )
     for p in frame.to_dict("records"):
         # MRR(b) = MRR(a) + new + reactivation + expansion − contraction − churn, exactly (in cents).
-        assert cents(p["mrr_end"]) == cents(p["mrr_start"]) + cents(p["mrr_new"]) + cents(p["mrr_reactivation"]) \
-            + cents(p["mrr_expansion"]) - cents(p["mrr_contraction"]) - cents(p["mrr_churn"])
+        assert cents(p["mrr_end"]) == cents(p["mrr_start"]) + cents(p["mrr_new"]) + cents(
+            p["mrr_reactivation"]
+        ) + cents(p["mrr_expansion"]) - cents(p["mrr_contraction"]) - cents(p["mrr_churn"])
         s = p["customers_start"]
         assert p["customers_end"] == s - p["customers_lost"] + p["customers_new"] + p["customers_reactivated"]
         if s:

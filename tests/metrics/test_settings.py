@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from metric_helpers import memory_engine, sub
+
 from tenure.metrics import benchmark, report
 from tenure.settings import Settings
 
@@ -31,10 +31,23 @@ def test_scheduled_churn_recognition_counts_the_loss_when_the_cancellation_is_ma
 def test_delinquency_ends_activity_n_days_past_due_until_paid() -> None:
     rows = [sub("a", "2024-01-01", None, 100), sub("b", "2024-01-01", None, 100)]
     invoices = [
-        {"invoice_id": "i1", "customer_id": "a", "issued_at": "2024-01-15", "amount": 100.0,
-         "due_at": "2024-02-01", "status": "paid", "paid_at": "2024-04-10"},
-        {"invoice_id": "i2", "customer_id": "b", "issued_at": "2024-01-15", "amount": 100.0,
-         "due_at": "2024-02-01", "status": "void"},
+        {
+            "invoice_id": "i1",
+            "customer_id": "a",
+            "issued_at": "2024-01-15",
+            "amount": 100.0,
+            "due_at": "2024-02-01",
+            "status": "paid",
+            "paid_at": "2024-04-10",
+        },
+        {
+            "invoice_id": "i2",
+            "customer_id": "b",
+            "issued_at": "2024-01-15",
+            "amount": 100.0,
+            "due_at": "2024-02-01",
+            "status": "void",
+        },
     ]
     eng = memory_engine({"subscriptions": rows, "invoices": invoices})
     assert period(eng, "2024-03-01", "2024-04-01")["customers_lost"] == 0  # off by default
@@ -59,8 +72,11 @@ def test_ignoring_discounts_uses_list_mrr_but_keeps_a_hundred_percent_off_line_f
 
 
 def test_counting_free_customers_adds_them_to_the_counts_but_not_to_mrr() -> None:
-    rows = [sub("a", "2024-01-01", None, 90), sub("trial", "2024-01-01", "2024-01-20", 0),
-            sub("trial", "2024-01-20", None, 30)]
+    rows = [
+        sub("a", "2024-01-01", None, 90),
+        sub("trial", "2024-01-01", "2024-01-20", 0),
+        sub("trial", "2024-01-20", None, 30),
+    ]
     eng = memory_engine({"subscriptions": rows})
     paying = period(eng, "2024-01-10", "2024-02-01")
     assert (paying["customers_start"], paying["customers_new"], paying["mrr_new"]) == (1, 1, 30)
@@ -87,8 +103,9 @@ def test_same_period_sign_up_then_churn_is_excluded_by_default_and_included_on_r
 def test_reporting_currency_converts_every_row_into_it() -> None:
     rows = [sub("us", "2024-01-01", None, 110, currency="USD"), sub("eu", "2024-01-01", None, 100, currency="EUR")]
     rates = [{"currency": "USD", "date": "2023-01-01", "rate": 0.5}]
-    eur = period(memory_engine({"subscriptions": rows, "rates": rates}), "2024-01-01", "2024-02-01",
-                 reporting_currency="EUR")
+    eur = period(
+        memory_engine({"subscriptions": rows, "rates": rates}), "2024-01-01", "2024-02-01", reporting_currency="EUR"
+    )
     assert eur["mrr_end"] == 155  # 110 × 0.5 + 100
 
 

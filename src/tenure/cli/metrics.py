@@ -99,6 +99,13 @@ def metrics_command(
         PeriodName, typer.Option("--period", help="month (default), quarter, year or whole.")
     ] = PeriodName.month,
     fmt: FormatOption = OutputFormat.table,
+    engagement: Annotated[
+        bool,
+        typer.Option(
+            "--engagement/--no-engagement",
+            help="Compute DAU/MAU, which reads every event in the range (default on).",
+        ),
+    ] = True,
 ) -> None:
     """Every retention and revenue metric for each period: counts, CRR, churn, MRR movements, NRR/GRR,
     quick ratio, ARPA, LTV, ARR, NPS, CSAT, CRC, DAU/MAU, and monthly compounded rates.
@@ -109,7 +116,7 @@ def metrics_command(
         return
     store = open_store(db)
     settings = resolve_settings(store, None, {})
-    frame = report(store, start, end, period.value, engine=engine.value)
+    frame = report(store, start, end, period.value, engine=engine.value, engagement=engagement)
     bench = [
         {"start": r["start"], "end": r["end"], **benchmark(r["crr"], r["months"], settings.industry)}
         for r in records(frame)
@@ -132,14 +139,10 @@ def _metrics_table(frame: pd.DataFrame, bench: list[dict[str, Any]]) -> None:
         for key, value in rows[0].items():
             if key in ("start", "end"):
                 continue
-            table.add_row(
-                key, _fmt(value, "{:,.6g}" if isinstance(value, float) else "{:,}"), DEFINITIONS[key]
-            )
+            table.add_row(key, _fmt(value, "{:,.6g}" if isinstance(value, float) else "{:,}"), DEFINITIONS[key])
         console.print(table)
         b = bench[0]
-        console.print(
-            f"CRR against the {b['industry']} benchmark ({b['industry_crr']:.0%} a year): {b['verdict']}"
-        )
+        console.print(f"CRR against the {b['industry']} benchmark ({b['industry_crr']:.0%} a year): {b['verdict']}")
         return
     table = Table(title="Metrics per period (all metrics: --format json or csv)", title_justify="left")
     table.add_column("period")
@@ -157,9 +160,7 @@ def explain_command(
     end: Annotated[str, typer.Option("--end", help="Last day of the period (exclusive).")],
     db: DbOption = None,
     engine: EngineOption = EngineName.duckdb,
-    rows: Annotated[
-        bool, typer.Option("--rows", help="List the subscription rows behind the customers.")
-    ] = False,
+    rows: Annotated[bool, typer.Option("--rows", help="List the subscription rows behind the customers.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List the customers (or subscription rows) behind one figure of one period."""

@@ -79,9 +79,7 @@ def _rates_for(engine: Engine, settings: Settings, table: ir.Table, key: str, on
         raise ConfigurationError(missing)
     rates = engine.table("rates")
     rates = rates.select(r_currency=rates.currency, r_date=rates.date, rate=rates.rate)
-    joined = foreign.join(
-        rates, [foreign.currency == rates.r_currency, rates.r_date <= foreign[on]], how="left"
-    )
+    joined = foreign.join(rates, [foreign.currency == rates.r_currency, rates.r_date <= foreign[on]], how="left")
     latest = ibis.window(group_by=joined[key], order_by=[ibis.desc(joined.r_date)])
     joined = joined.mutate(_n=ibis.row_number().over(latest)).filter(lambda t: t._n == 0)
     converted = joined.drop("_n", "r_currency", "r_date")
@@ -106,9 +104,7 @@ def _missing_rates(engine: Engine, settings: Settings, foreign: ir.Table, on: st
         return ""
     bad = j.filter(j.first_rate.isnull() | (j.first_rate > j[on]))
     detail = engine.execute(bad.group_by(bad.currency).aggregate(earliest=bad[on].min()).order_by("currency"))
-    listed = "; ".join(
-        f"{r.currency} needed from {pd.Timestamp(r.earliest):%Y-%m-%d}" for r in detail.itertuples()
-    )
+    listed = "; ".join(f"{r.currency} needed from {pd.Timestamp(r.earliest):%Y-%m-%d}" for r in detail.itertuples())
     return (
         f"rates: no exchange rate to {settings.reporting_currency} for {listed}. "
         f"Add rows (currency, date, rate) to the rates table with a date on or before each, "
@@ -168,9 +164,7 @@ def delinquency_windows(engine: Engine, settings: Settings) -> ir.Table | None:
     return windows.filter(windows.d1.isnull() | (windows.d1 > windows.d0))
 
 
-def customer_states(
-    engine: Engine, settings: Settings, instants: ir.Table, rows: ir.Table | None = None
-) -> ir.Table:
+def customer_states(engine: Engine, settings: Settings, instants: ir.Table, rows: ir.Table | None = None) -> ir.Table:
     """``(customer_id, i, cents)``: each customer active at instant ``i``, with their MRR there."""
     rows = subscription_rows(engine, settings) if rows is None else rows
     j = rows.join(
@@ -180,9 +174,7 @@ def customer_states(
     states = j.group_by([j.customer_id, j.i]).aggregate(cents=j.cents.sum())
     windows = delinquency_windows(engine, settings)
     if windows is not None:
-        w = windows.join(
-            instants, [windows.d0 <= instants.t, windows.d1.isnull() | (windows.d1 > instants.t)]
-        )
+        w = windows.join(instants, [windows.d0 <= instants.t, windows.d1.isnull() | (windows.d1 > instants.t)])
         late = w.select(w.customer_id, w.i).distinct()
         states = states.anti_join(late, ["customer_id", "i"])
     return states
@@ -192,6 +184,4 @@ def first_activations(rows: ir.Table) -> ir.Table:
     """``(customer_id, first_at, first_paid_at)``: the first counted row's start, and the first paying
     row's start (they differ only when free customers count)."""
     paid_start = ibis.ifelse(rows.cents > 0, rows.start_date, ibis.null("timestamp"))
-    return rows.group_by("customer_id").aggregate(
-        first_at=rows.start_date.min(), first_paid_at=paid_start.min()
-    )
+    return rows.group_by("customer_id").aggregate(first_at=rows.start_date.min(), first_paid_at=paid_start.min())

@@ -69,9 +69,7 @@ def _cohort_keys(eng: Engine, rows: ir.Table, firsts: ir.Table, by: str) -> ir.T
     if by in ("month", "quarter"):
         return firsts.select("customer_id", "first_at", key=_month_index(firsts.first_at).cast("string"))
     if by == "plan":
-        first_rows = rows.join(
-            firsts, [rows.customer_id == firsts.customer_id, rows.start_date == firsts.first_at]
-        )
+        first_rows = rows.join(firsts, [rows.customer_id == firsts.customer_id, rows.start_date == firsts.first_at])
         plans = first_rows.group_by(first_rows.customer_id).aggregate(key=first_rows.plan.min())
         j = firsts.left_join(plans, firsts.customer_id == plans.customer_id)
         return j.select(customer_id=firsts.customer_id, first_at=j.first_at, key=j.key.fill_null("(none)"))
@@ -107,9 +105,7 @@ def cohort_figures(eng: Engine, settings: Settings, by: str, end: datetime) -> p
     while t <= end:
         points.append(t)
         t = add_months(t, 1)
-    sizes = eng.execute(
-        keyed.group_by("key").aggregate(customers=keyed.count(), base_cents=keyed.base_cents.sum())
-    )
+    sizes = eng.execute(keyed.group_by("key").aggregate(customers=keyed.count(), base_cents=keyed.base_cents.sum()))
     if not points:
         return sizes, pd.DataFrame(columns=["key", "age", "observed", "active", "base_cents", "cents"])
     instants = instants_table(points)
@@ -210,14 +206,10 @@ def _assemble(sizes: pd.DataFrame, later: pd.DataFrame, by: str, start: datetime
             "customers": long["customers"].astype("int64"),
             "observed": long["observed"].astype("int64"),
             "active": long["active"].astype("int64"),
-            "retention": [
-                a / o if o else None for a, o in zip(long["active"], long["observed"], strict=True)
-            ],
+            "retention": [a / o if o else None for a, o in zip(long["active"], long["observed"], strict=True)],
             "mrr_base": long["base_cents"] / 100,
             "mrr": long["cents"] / 100,
-            "mrr_retention": [
-                c / b if b else None for c, b in zip(long["cents"], long["base_cents"], strict=True)
-            ],
+            "mrr_retention": [c / b if b else None for c, b in zip(long["cents"], long["base_cents"], strict=True)],
         }
     )
     return out.sort_values(["cohort", "age"], kind="stable").reset_index(drop=True)

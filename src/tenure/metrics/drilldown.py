@@ -211,9 +211,7 @@ def _answers(eng: Engine, points: list[datetime], metric: str) -> pd.DataFrame:
         keep = frame[metric]
     frame = frame[keep.astype(bool)].copy()
     if metric in ("nps", "nps_promoters", "nps_passives", "nps_detractors"):
-        frame["class"] = [
-            "promoter" if s >= 9 else "passive" if s >= 7 else "detractor" for s in frame["score"]
-        ]
+        frame["class"] = ["promoter" if s >= 9 else "passive" if s >= 7 else "detractor" for s in frame["score"]]
         frame = frame.drop(columns=["csat_satisfied", "csat_answers"])
     else:
         frame["class"] = ["satisfied" if s >= 4 else "not satisfied" for s in frame["score"]]
@@ -252,9 +250,7 @@ def _rows_of(eng: Engine, sub: Any, points: list[datetime], customers: list[str]
             mrr_reporting=r.cents / 100,
         )
     )
-    frame["active_at_start"] = (frame["start_date"] <= a) & (
-        frame["end_date"].isna() | (frame["end_date"] > a)
-    )
+    frame["active_at_start"] = (frame["start_date"] <= a) & (frame["end_date"].isna() | (frame["end_date"] > a))
     frame["active_at_end"] = (frame["start_date"] <= b) & (frame["end_date"].isna() | (frame["end_date"] > b))
     return frame.sort_values(["customer_id", "start_date", "row_key"]).reset_index(drop=True)
 

@@ -39,9 +39,7 @@ def as_datetime(value: str | date | datetime, what: str = "date") -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ConfigurationError(
-            f"{what}: expected an ISO 8601 date such as 2025-01-31, got {value!r}"
-        ) from exc
+        raise ConfigurationError(f"{what}: expected an ISO 8601 date such as 2025-01-31, got {value!r}") from exc
     if parsed.tzinfo is not None:
         from datetime import UTC
 
@@ -68,9 +66,7 @@ def month_start(t: datetime) -> datetime:
     return datetime(t.year, t.month, 1)
 
 
-def boundaries(
-    start: str | date | datetime, end: str | date | datetime, period: str = "month"
-) -> list[datetime]:
+def boundaries(start: str | date | datetime, end: str | date | datetime, period: str = "month") -> list[datetime]:
     """The boundary instants of ``[start, end)`` split into ``period`` steps.
 
     Parameters

@@ -200,9 +200,7 @@ def default_range(engine: Engine, today: date | None = None) -> tuple[datetime, 
     now = datetime.combine(today or date.today(), datetime.min.time())
     s = engine.table("subscriptions")
     past_end = ibis.ifelse(s.end_date <= ibis.literal(now), s.end_date, ibis.null("timestamp"))
-    row = engine.execute(
-        s.aggregate(first=s.start_date.min(), last_start=s.start_date.max(), last_end=past_end.max())
-    )
+    row = engine.execute(s.aggregate(first=s.start_date.min(), last_start=s.start_date.max(), last_end=past_end.max()))
     first = row["first"].iloc[0]
     if first is None or pd.isna(first):
         raise ConfigurationError(
@@ -226,6 +224,7 @@ def report(
     settings: Settings | None = None,
     arrow: bool = False,
     spark_session: Any = None,
+    engagement: bool = True,
     **overrides: Any,
 ) -> pd.DataFrame | pa.Table:
     """Every metric of DESIGN §4 for each period of ``[start, end)``.
@@ -245,6 +244,10 @@ def report(
         e.g. ``same_period_churn="included"``.
     arrow
         Return a ``pyarrow.Table`` instead of a DataFrame.
+    engagement
+        Compute ``dau_mau`` (default). It is the one metric that reads every event in the range; with
+        tens of millions of events in a SQLite store, ``engagement=False`` (``dau_mau`` null) keeps a
+        report to the subscription tables.
 
     Returns
     -------
@@ -260,7 +263,7 @@ def report(
     cfg = resolve_settings(source, settings, overrides)
     with using_engine(source, engine, spark_session) as eng:
         points = _points(eng, start, end, period)
-        figures = period_figures(eng, cfg, points)
+        figures = period_figures(eng, cfg, points, engagement)
     frame = derive(figures, points, cfg)
     if arrow:
         import pyarrow as pa
@@ -277,7 +280,7 @@ def _points(eng: Engine, start: Any, end: Any, period: str) -> list[datetime]:
     return boundaries(as_datetime(start, "start"), as_datetime(end, "end"), period)
 
 
-def period_figures(eng: Engine, settings: Settings, points: list[datetime]) -> pd.DataFrame:
+def period_figures(eng: Engine, settings: Settings, points: list[datetime], engagement: bool = True) -> pd.DataFrame:
     """The exact integers behind every metric, one row per period ``p`` (counts and cents)."""
     rows = subscription_rows(eng, settings)
     tr = transitions(eng, settings, points, rows)
@@ -285,12 +288,15 @@ def period_figures(eng: Engine, settings: Settings, points: list[datetime]) -> p
         tr.group_by("p").aggregate(**customer_counts(tr), **movement_sums(tr)),
         survey_counts(eng, points),
         cost_sums(eng, settings, points),
-        activity_sums(eng, points),
     ]
+    if engagement:
+        parts.append(activity_sums(eng, points))
     out = pd.DataFrame({"p": range(len(points) - 1)})
     for expr in parts:
         frame = eng.execute(expr)
         out = out.merge(frame, on="p", how="left")
+    if not engagement:
+        out["user_days"] = out["user_months"] = 0
     return out.fillna(0).astype("int64")
 
 
@@ -363,9 +369,7 @@ def derive(figures: pd.DataFrame, points: list[datetime], settings: Settings) ->
         row["ltv"] = None if row["arpa"] is None or not cm else row["arpa"] * settings.gross_margin / cm
         out.append(row)
     frame = pd.DataFrame(out, columns=list(COLUMNS))
-    return frame.astype(
-        {k: "int64" for k in (*COUNT_KEYS, "nps_promoters", "nps_passives", "nps_detractors")}
-    )
+    return frame.astype({k: "int64" for k in (*COUNT_KEYS, "nps_promoters", "nps_passives", "nps_detractors")})
 
 
 def definitions(settings: Settings) -> dict[str, Any]:

@@ -86,9 +86,7 @@ def transitions(
     ).view()
     firsts = first_activations(rows).rename(fcid="customer_id")
     tr = g.left_join(firsts, g.customer_id == firsts.fcid)
-    return tr.select(
-        "customer_id", "p", "a", "b", "cents_a", "cents_b", "in_period", "first_at", "first_paid_at"
-    )
+    return tr.select("customer_id", "p", "a", "b", "cents_a", "cents_b", "in_period", "first_at", "first_paid_at")
 
 
 def _delinquent(engine: Engine, settings: Settings, points: Sequence[datetime]) -> ir.Table | None:
