@@ -54,5 +54,7 @@ def test_mrr_movements_reconcile_and_rates_add_up(rows, period, free) -> None:
         if s:
             assert abs(p["retention_rate"] + p["churn_rate"] - 1) < 1e-12
             assert abs(p["crr"] - (p["retention_rate"] + p["customers_reactivated"] / s)) < 1e-12
+        if p["mrr_start"] > 0:
             assert 0 <= p["grr"] <= 1
+            assert abs(p["grr"] + p["revenue_churn_rate"] - 1) < 1e-12
         assert p["customers_new"] <= p["customers_acquired"]
