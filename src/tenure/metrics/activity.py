@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from tenure.settings import Settings
 
 
+FOREVER = ibis.literal(datetime(9999, 1, 1), "timestamp")
+"""Stands in for a missing end (of a row, or of a rate's validity) in range joins."""
+
+
 def cents(amount: ir.NumericValue, rate: ir.NumericValue | float = 1.0) -> ir.IntegerValue:
     """``amount × rate`` in whole cents, rounded half up the same way on every engine."""
     return ((amount * rate) * 100 + 0.5).floor().cast("int64")
@@ -78,11 +82,19 @@ def _rates_for(engine: Engine, settings: Settings, table: ir.Table, key: str, on
     if missing:
         raise ConfigurationError(missing)
     rates = engine.table("rates")
-    rates = rates.select(r_currency=rates.currency, r_date=rates.date, rate=rates.rate)
-    joined = foreign.join(rates, [foreign.currency == rates.r_currency, rates.r_date <= foreign[on]], how="left")
-    latest = ibis.window(group_by=joined[key], order_by=[ibis.desc(joined.r_date)])
-    joined = joined.mutate(_n=ibis.row_number().over(latest)).filter(lambda t: t._n == 0)
-    converted = joined.drop("_n", "r_currency", "r_date")
+    # Each rate holds from its date until the currency's next rate: one match per row, no fan-out.
+    following = ibis.window(group_by=rates.currency, order_by=rates.date)
+    spans = rates.select(
+        r_currency=rates.currency,
+        r_from=rates.date,
+        r_to=rates.date.lead().over(following).fill_null(FOREVER),
+        rate=rates.rate,
+    )
+    joined = foreign.join(
+        spans,
+        [foreign.currency == spans.r_currency, spans.r_from <= foreign[on], spans.r_to > foreign[on]],
+    )
+    converted = joined.drop("r_currency", "r_from", "r_to")
     return nullable(home).union(nullable(converted.select(*home.columns)))
 
 

@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tenure.metrics.activity import (
+    FOREVER,
     delinquency_windows,
     first_activations,
     periods_table,
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
     from tenure.engine import Engine
     from tenure.settings import Settings
 
-FOREVER = ibis.literal(datetime(9999, 1, 1), "timestamp")
-"""Stands in for a missing end_date in range joins."""
 
 
 def transitions(
