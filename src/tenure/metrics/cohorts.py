@@ -79,7 +79,7 @@ def _cohort_keys(eng: Engine, rows: ir.Table, firsts: ir.Table, by: str) -> ir.T
     return j.select("customer_id", "first_at", key=j.key.fill_null("(none)"))
 
 
-def cohort_figures(eng: Engine, settings: Settings, by: str, end: datetime) -> pd.DataFrame:
+def cohort_figures(eng: Engine, settings: Settings, by: str, end: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Exact integers per (key, age ≥ 1): ``observed``, ``active``, ``base_cents``, ``cents``; and per key
     at age 0: ``customers`` and ``base_cents``."""
     rows = subscription_rows(eng, settings)

@@ -388,7 +388,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The report's rows as plain dicts for JSON: numbers as Python numbers, undefined as ``None``."""
     out = []
     for rec in frame.to_dict("records"):
-        out.append({k: _plain(v) for k, v in rec.items()})
+        out.append({str(k): _plain(v) for k, v in rec.items()})
     return out
 
 

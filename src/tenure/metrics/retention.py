@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from tenure.settings import Settings
 
 
-
 def transitions(
     engine: Engine, settings: Settings, points: Sequence[datetime], rows: ir.Table | None = None
 ) -> ir.Table:
