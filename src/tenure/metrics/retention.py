@@ -1,0 +1,144 @@
+"""Customer retention: who was there at the start and end of each period, who came and who left.
+
+For a period ``[a, b)`` (DESIGN §4), with *active* as in :mod:`tenure.metrics.activity`:
+
+- ``S``/``E``: customers active at ``a``/``b``;
+- ``new``: active at ``b``, not at ``a``, first activation after ``a``;
+- ``reactivated``: active at ``b``, not at ``a``, first activated on or before ``a``;
+- ``lost``: active at ``a``, not at ``b``;
+- ``acquired``: first activated in ``(a, b]``, still active at ``b`` or not.
+
+Boundary instants belong to the period they close: a customer whose first subscription starts exactly
+at ``b`` is active at ``b``, so counts in ``E``, ``new`` and ``acquired`` of ``[a, b)`` (and in ``S``
+of the next period). This keeps ``E = S − lost + new + reactivated`` exact.
+
+All periods are computed in one expression: the counting subscription rows range-joined with the
+periods table, then grouped per (customer, period) into the customer's state at ``a`` and at ``b``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+
+from tenure.metrics.activity import (
+    FOREVER,
+    delinquency_windows,
+    first_activations,
+    periods_table,
+    subscription_rows,
+)
+
+if TYPE_CHECKING:
+    from tenure.engine import Engine
+    from tenure.settings import Settings
+
+
+def transitions(
+    engine: Engine, settings: Settings, points: Sequence[datetime], rows: ir.Table | None = None
+) -> ir.Table:
+    """One row per (customer, period) where the customer has a counting row active at some instant
+    of ``[a, b]``.
+
+    Columns: ``customer_id, p, a, b``; ``cents_a``/``cents_b``, the customer's MRR at ``a``/``b``
+    (null when not active there); ``in_period`` (active at some instant of ``[a, b)``);
+    ``first_at, first_paid_at``.
+
+    One range join of the rows with the periods, then one group-by: no query per period.
+    """
+    rows = subscription_rows(engine, settings) if rows is None else rows
+    periods = periods_table(points)
+    # A far-future end for ongoing rows keeps the join a pure range join (an IEJoin in DuckDB).
+    rows = rows.mutate(_end=rows.end_date.fill_null(FOREVER))
+    j = rows.join(periods, [rows.start_date <= periods.b, rows._end > periods.a])
+    on_a = (j.start_date <= j.a) & (j._end > j.a)
+    on_b = j._end > j.b
+    zero = ibis.literal(0, "int64")
+    g = j.group_by(["customer_id", "p"]).aggregate(
+        has_a=on_a.ifelse(1, 0).max(),
+        has_b=on_b.ifelse(1, 0).max(),
+        sum_a=ibis.ifelse(on_a, j.cents, zero).sum(),
+        sum_b=ibis.ifelse(on_b, j.cents, zero).sum(),
+        in_period=(j.start_date < j.b).ifelse(1, 0).max(),
+    )
+    late = _delinquent(engine, settings, points)
+    if late is not None:
+        g = g.left_join(late, [g.customer_id == late.lcid, g.p == late.lp])
+        g = g.mutate(
+            has_a=ibis.ifelse(g.late_a.fill_null(0) == 1, 0, g.has_a),
+            has_b=ibis.ifelse(g.late_b.fill_null(0) == 1, 0, g.has_b),
+        ).drop("lcid", "lp", "late_a", "late_b")
+    g = g.join(periods, "p")
+    g = g.select(
+        "customer_id",
+        "p",
+        "a",
+        "b",
+        "in_period",
+        cents_a=ibis.ifelse(g.has_a == 1, g.sum_a, ibis.null("int64")),
+        cents_b=ibis.ifelse(g.has_b == 1, g.sum_b, ibis.null("int64")),
+    ).view()
+    firsts = first_activations(rows).rename(fcid="customer_id")
+    tr = g.left_join(firsts, g.customer_id == firsts.fcid)
+    return tr.select("customer_id", "p", "a", "b", "cents_a", "cents_b", "in_period", "first_at", "first_paid_at")
+
+
+def _delinquent(engine: Engine, settings: Settings, points: Sequence[datetime]) -> ir.Table | None:
+    """``(lcid, lp, late_a, late_b)``: customers delinquent at ``a`` or ``b`` of period ``lp``."""
+    windows = delinquency_windows(engine, settings)
+    if windows is None:
+        return None
+    periods = periods_table(points)
+    w = windows.join(periods, [windows.d0 <= periods.b, windows.d1.isnull() | (windows.d1 > periods.a)])
+    at_a = (w.d0 <= w.a) & (w.d1.isnull() | (w.d1 > w.a))
+    at_b = w.d1.isnull() | (w.d1 > w.b)
+    return w.group_by([w.customer_id.name("lcid"), w.p.name("lp")]).aggregate(
+        late_a=at_a.ifelse(1, 0).max(), late_b=at_b.ifelse(1, 0).max()
+    )
+
+
+def acquired(tr: ir.Table) -> ir.BooleanValue:
+    """First activated in ``(a, b]``, over :func:`transitions` (where every acquired customer has a row)."""
+    return tr.first_at.notnull() & (tr.first_at > tr.a) & (tr.first_at <= tr.b)
+
+
+def customer_flags(tr: ir.Table) -> dict[str, ir.BooleanValue]:
+    """The per-customer membership of each count, as boolean expressions over :func:`transitions`."""
+    in_s = tr.cents_a.notnull()
+    in_e = tr.cents_b.notnull()
+    came = in_e & ~in_s
+    return {
+        "customers_start": in_s,
+        "customers_end": in_e,
+        "customers_new": came & (tr.first_at > tr.a),
+        "customers_reactivated": came & (tr.first_at <= tr.a),
+        "customers_lost": in_s & ~in_e,
+        "customers_retained": in_s & in_e,
+        "customers_acquired": acquired(tr),
+        "customers_acquired_lost": acquired(tr) & ~in_e,
+        "customers_active": tr.in_period == 1,
+    }
+
+
+def count(flag: ir.BooleanValue) -> ir.IntegerScalar:
+    """How many rows have ``flag`` true (0 for none)."""
+    return flag.ifelse(1, 0).sum().fill_null(0)
+
+
+def customer_counts(tr: ir.Table) -> dict[str, ir.IntegerScalar]:
+    """Aggregations counting each customer class, for ``tr.group_by("p").aggregate(...)``."""
+    return {name: count(flag) for name, flag in customer_flags(tr).items()}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or ``None`` when undefined (no denominator)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+__all__ = ["acquired", "customer_counts", "customer_flags", "ratio", "transitions"]
