@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from tenure.errors import StoreError
 from tenure.store import Store
+from tenure.store.events_cache import bump_version_sql
 from tenure.store.tables import CANONICAL, store_key
 
 
@@ -97,17 +98,18 @@ def write(
                 changed = cur.fetchone()[0]  # type: ignore[index]
                 updates = ", ".join(f'"{col}" = excluded."{col}"' for col in values)
                 conflict = f"DO UPDATE SET {updates} WHERE NOT ({_same_row_sql(dialect, values)})"
-            before = _count(cur, table)
             cur.execute(
                 f'INSERT INTO "{table}" AS t ({col_list}) SELECT {col_list} FROM {stage} '
                 f"{'WHERE true ' if dialect == 'sqlite' else ''}ORDER BY {key_list} "
                 f"ON CONFLICT ({key_list}) {conflict}"
             )
-            after = _count(cur, table)
+            written = _changed_rows(cur)
             cur.execute(f"DROP TABLE {stage}")
-            c.inserted = after - before
+            c.inserted = written - changed
             c.updated = changed
             c.unchanged = data.num_rows - c.inserted - c.updated
+            if table == "events" and c.inserted:
+                cur.execute(bump_version_sql(dialect))
         summary = {t: vars(c) for t, c in counts.items()}
         cur.execute(
             "INSERT INTO imports (source, started_at, finished_at, status, rows) VALUES (?, ?, ?, ?, ?)"
@@ -131,8 +133,11 @@ def write(
         conn.close()
 
 
-def _count(cur, table: str) -> int:  # type: ignore[no-untyped-def]
-    cur.execute(f'SELECT count(*) FROM "{table}"')
+def _changed_rows(cur) -> int:  # type: ignore[no-untyped-def]
+    """Rows the last statement inserted or updated (the database's own count, not a table scan)."""
+    if cur.rowcount is not None and cur.rowcount >= 0:
+        return int(cur.rowcount)
+    cur.execute("SELECT changes()")
     return int(cur.fetchone()[0])
 
 

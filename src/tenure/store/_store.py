@@ -136,7 +136,8 @@ class Store:
 
     def duckdb(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection that sees the store's tables, read-only, as ``store.<table>``
-        and as plain views ``<table>``.
+        and as plain views ``<table>`` (``events`` from its columnar copy when that is current, see
+        :mod:`tenure.store.events_cache`).
 
         SQLite stores are scanned in place through DuckDB's sqlite extension, PostgreSQL stores
         through its postgres extension; both extensions ship as Python packages, nothing is downloaded.
@@ -161,8 +162,19 @@ class Store:
                 con.execute(f"ATTACH '{dsn}' AS store (TYPE postgres, READ_ONLY)")
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB could not attach the store at {display_url(self.url)}: {exc}") from exc
+        from tenure.store.events_cache import current_copy
+
+        copy = current_copy(self, con)
         for name in CANONICAL:
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM store."{name}"')
+            if name == "events" and copy is not None:
+                escaped = str(copy).replace("'", "''")
+                con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{escaped}')")
+            elif name == "events" and self.dialect == "sqlite":
+                # Events are a WITHOUT ROWID table; a query that needs no column (count(*)) makes the
+                # scanner ask SQLite for a rowid it doesn't have. The always-true filter reads a column.
+                con.execute("CREATE VIEW events AS SELECT * FROM store.events WHERE customer_id IS NOT NULL")
+            else:
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM store."{name}"')
         return con
 
     # -- contents -----------------------------------------------------------------------------
