@@ -1,0 +1,283 @@
+"""Reasons in plain words: why the model rates a customer as likely to leave.
+
+The model splits each customer's score into per-feature contributions (LightGBM's own
+``pred_contrib``, or coefficient × standardised value for the logistic model). Features that tell one
+story share a group (``usage:login`` holds logins in the last 7 and 28 days, their trend and their
+usual level); the groups that push the score up the most become the reasons, each phrased with the
+customer's own values against their past or their peers:
+
+- ``logins in the last 28 days: 3, down from 41``
+- ``support tickets in the last 14 days: 5, four times their usual``
+- ``2 failed payments not recovered``
+- ``NPS 6 (detractor) on 2 March``
+
+Examples
+--------
+>>> multiple(4.2)
+'four times'
+>>> nps_category(6), nps_category(8), nps_category(10)
+('detractor', 'passive', 'promoter')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tenure.models.churn.features import FeatureInfo
+
+_MULTIPLES = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times"}
+
+
+def multiple(ratio: float) -> str:
+    """A ratio in words: ``twice``, ``three times`` ... or ``7.5 times``."""
+    r = round(ratio)
+    if abs(ratio - r) < 0.35 and r in _MULTIPLES:
+        return _MULTIPLES[r]
+    return f"{ratio:.1f} times"
+
+
+def nps_category(score: float) -> str:
+    """``detractor`` (0-6), ``passive`` (7-8) or ``promoter`` (9-10)."""
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+
+
+def number(x: float) -> str:
+    """A count or amount for a sentence: whole numbers without decimals, others with one.
+
+    Examples
+    --------
+    >>> number(3.0), number(2.46), number(1234.0)
+    ('3', '2.5', '1,234')
+    """
+    if x is None or not np.isfinite(x):
+        return "none"
+    if abs(x - round(x)) < 0.05:
+        return f"{round(x):,}"
+    return f"{x:,.1f}"
+
+
+def day(ts: pd.Timestamp) -> str:
+    """A date the way people write it: ``2 March`` (with the year when it is not ``ref``'s)."""
+    return f"{ts.day} {ts:%B}"
+
+
+def plural_noun(n: float, one: str, many: str | None = None) -> str:
+    """``1 overdue invoice``, ``2 overdue invoices``."""
+    return f"{number(n)} {one if round(n) == 1 else (many or one + 's')}"
+
+
+def _v(row: Mapping[str, Any], name: str | None) -> float:
+    if name is None or name not in row:
+        return float("nan")
+    try:
+        return float(row[name])
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def describe(
+    group: str,
+    feature: str,
+    row: Mapping[str, Any],
+    info: Mapping[str, FeatureInfo],
+    peers: Mapping[str, float] | None = None,
+) -> str:
+    """One reason: the story of ``group`` for the customer whose feature values are ``row``.
+
+    ``feature`` is the feature of the group that weighed most; ``peers`` holds typical (median)
+    values of customers in general, for comparisons where the customer's own past says little.
+
+    Examples
+    --------
+    >>> from tenure.models.churn.features import FeatureInfo
+    >>> info = {"login_28d": FeatureInfo("login_28d", "usage", "logins in the last 28 days",
+    ...         "count", "usage:login", past="login_prev_28d")}
+    >>> describe("usage:login", "login_28d", {"login_28d": 3, "login_prev_28d": 41}, info)
+    'logins in the last 28 days: 3, down from 41'
+    """
+    peers = peers or {}
+    fi = info[feature]
+    kind = group.split(":", 1)[0]
+    if kind == "usage":
+        name = group.split(":", 1)[1]
+        main = next(
+            (
+                c
+                for c in info
+                if c.startswith(f"{name}_")
+                and c.endswith("d")
+                and info[c].past
+                and info[c].group == group
+                and info[c].kind == "count"
+            ),
+            None,
+        )
+        if main is None:
+            return f"{fi.label}: {number(_v(row, feature))}"
+        recent, label = _v(row, main), info[main].label
+        past = _v(row, info[main].past)
+        usual_col = next((c for c in info if c.startswith(f"{name}_usual_")), None)
+        if (not np.isfinite(past) or past == 0) and usual_col:
+            past = _v(row, usual_col)
+        if np.isfinite(past) and past > 0 and abs(recent - past) >= 0.5:
+            direction = "down" if recent < past else "up"
+            return f"{label}: {number(recent)}, {direction} from {number(past)}"
+        peer = peers.get(main)
+        if peer is not None and np.isfinite(peer) and peer > recent:
+            return f"{label}: {number(recent)}, against {number(peer)} for a typical customer"
+        return f"{label}: {number(recent)}"
+    if kind == "recency":
+        days = _v(row, feature)
+        what = fi.label.replace("days since the last ", "")
+        if what == "activity":
+            return f"no activity for {number(days)} days"
+        return f"last {what} {number(days)} days ago"
+    if group == "tickets":
+        recent = _v(row, "tickets_14d")
+        usual = _v(row, "tickets_usual_14d")
+        if np.isfinite(usual) and usual > 0 and recent >= 2 * usual:
+            return f"support tickets in the last 14 days: {number(recent)}, {multiple(recent / usual)} their usual"
+        if np.isfinite(recent) and recent > 0:
+            return f"support tickets in the last 14 days: {number(recent)}"
+        return f"{fi.label}: {number(_v(row, feature))}"
+    if group == "open_tickets":
+        open_, waiting = _v(row, "open_tickets"), _v(row, "unanswered_tickets")
+        if np.isfinite(waiting) and waiting > 0:
+            return f"{plural_noun(waiting, 'ticket')} waiting for a first answer"
+        return f"{plural_noun(open_, 'open support ticket')}"
+    if group == "renewal_requests":
+        n = _v(row, "renewal_requests")
+        d = _v(row, "days_to_renewal")
+        asks = []
+        if _v(row, "discount_requests") > 0:
+            asks.append(plural_noun(_v(row, "discount_requests"), "discount request"))
+        if _v(row, "contract_changes") > 0:
+            asks.append(plural_noun(_v(row, "contract_changes"), "contract-change request"))
+        text = " and ".join(asks) if asks else plural_noun(n, "discount or contract request")
+        if np.isfinite(d):
+            return f"{text} with renewal in {number(d)} days"
+        return text
+    if group == "response_time":
+        hours = _v(row, "first_response_hours")
+        peer = peers.get("first_response_hours")
+        if peer is not None and np.isfinite(peer) and hours > peer:
+            return f"first responses took {number(hours)} hours on average, against {number(peer)} for a typical customer"
+        return f"first responses took {number(hours)} hours on average"
+    if group == "sentiment:nps":
+        score = _v(row, "nps_score")
+        if not np.isfinite(score):
+            return "no NPS answer yet"
+        when = _answer_day(row, "nps_days_ago")
+        return f"NPS {number(score)} ({nps_category(score)}){when}"
+    if group == "sentiment:csat":
+        score = _v(row, "csat_score")
+        if np.isfinite(score):
+            return f"CSAT {number(score)} of 5{_answer_day(row, 'csat_days_ago')}"
+        return f"average ticket satisfaction {number(_v(row, 'ticket_csat'))} of 5"
+    if group == "payments":
+        unrecovered = _v(row, "unrecovered_invoices")
+        overdue = _v(row, "overdue_invoices")
+        if unrecovered > 0:
+            return f"{plural_noun(unrecovered, 'failed payment')} not recovered"
+        if overdue > 0:
+            return plural_noun(overdue, "overdue invoice")
+        failed = _v(row, "failed_payments")
+        if failed > 0:
+            return (
+                f"{plural_noun(failed, 'failed payment')} in the last {fi.label.rsplit(' ', 2)[-2]} days"
+                if "last" in fi.label
+                else plural_noun(failed, "failed payment")
+            )
+        return "no payment problems"
+    if group == "onboarding":
+        done = _v(row, "onboarding_done")
+        steps_label = info["onboarding_done"].label if "onboarding_done" in info else ""
+        total = steps_label.rsplit("of ", 1)[-1].rstrip(")") if "of " in steps_label else ""
+        steps = _v(row, "onboarding_steps")
+        if total:
+            return f"onboarding: {number(steps)} of {total} steps done"
+        return f"onboarding {number(done * 100)}% done"
+    if group == "seats":
+        users, seats = (
+            _v(row, next((c for c in row if str(c).startswith("active_users_")), None)),
+            _v(row, "quantity"),
+        )
+        if np.isfinite(seats) and seats > 0 and np.isfinite(users):
+            return f"{number(users)} of {number(seats)} seats in use"
+        return f"{fi.label}: {number(_v(row, feature))}"
+    if group == "renewal":
+        d = _v(row, "days_to_renewal")
+        return f"renewal in {number(d)} days"
+    if group == "tenure":
+        earlier = _v(row, "earlier_periods")
+        if earlier > 0:
+            return f"came back after {plural_noun(earlier, 'earlier cancellation')}"
+        return f"customer for {number(_v(row, 'tenure_days'))} days"
+    if group == "mrr":
+        now, before = _v(row, "mrr"), _v(row, "mrr_84d_ago")
+        if np.isfinite(before) and before > 0 and abs(now - before) > 0.005:
+            direction = "down" if now < before else "up"
+            return f"MRR {number(now)}, {direction} from {number(before)} 84 days ago"
+        return f"MRR {number(now)}"
+    if group == "discount":
+        return f"{number(_v(row, 'discount') * 100)}% discount in force"
+    if fi.kind == "category":
+        value = row.get(feature)
+        words = {
+            "plan": "on the {} plan",
+            "channel": "came through {}",
+            "segment": "in the {} segment",
+            "country": "in {}",
+        }
+        value = "unknown" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        return words.get(feature, feature + ": {}").format(value)
+    return f"{fi.label}: {number(_v(row, feature))}"
+
+
+def _answer_day(row: Mapping[str, Any], days_col: str) -> str:
+    days, obs = _v(row, days_col), row.get("obs_date")
+    if not np.isfinite(days) or obs is None:
+        return ""
+    when = pd.Timestamp(obs) - pd.Timedelta(days=days)
+    return f" on {day(when)}"
+
+
+def reasons(
+    frame: pd.DataFrame,
+    contributions: pd.DataFrame,
+    info: Mapping[str, FeatureInfo],
+    peers: Mapping[str, float] | None = None,
+    top: int = 3,
+) -> list[list[str]]:
+    """The top reasons for every row of ``frame``: groups whose contributions push churn up most.
+
+    Examples
+    --------
+    >>> reasons(features.frame, model.contributions(features.frame), features.info)  # doctest: +SKIP
+    [['logins in the last 28 days: 3, down from 41', '2 failed payments not recovered'], ...]
+    """
+    cols = [c for c in contributions.columns if c in info]
+    groups = [info[c].group or c for c in cols]
+    names = list(dict.fromkeys(groups))
+    index = {g: i for i, g in enumerate(names)}
+    member = np.array([index[g] for g in groups])
+    values = contributions[cols].to_numpy(float)
+    per_group = np.zeros((len(values), len(names)))
+    np.add.at(per_group.T, member, values.T)
+    order = np.argsort(-per_group, axis=1)[:, :top]
+    out: list[list[str]] = []
+    records = frame.to_dict("records")
+    for i, row in enumerate(records):
+        said = []
+        for g in order[i]:
+            if per_group[i, g] <= 0:
+                break
+            in_group = np.flatnonzero(member == g)
+            feature = cols[in_group[np.argmax(values[i, in_group])]]
+            said.append(describe(names[g], feature, row, info, peers))
+        out.append(said)
+    return out
