@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -26,23 +26,23 @@ app.add_typer(health_app, name="health")
 err = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
 
-class ScoreFormat(str, Enum):
+class ScoreFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class ModelKind(str, Enum):
+class ModelKind(StrEnum):
     lightgbm = "lightgbm"
     logistic = "logistic"
 
 
-class Grouping(str, Enum):
+class Grouping(StrEnum):
     all = "all"
     segment = "segment"
     plan = "plan"

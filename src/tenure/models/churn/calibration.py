@@ -157,7 +157,7 @@ def classification_figures(y: np.ndarray, p: np.ndarray) -> Figures:
         top_decile_lift=top_decile_lift(y, p),
         brier=float(brier_score_loss(y, p)) if len(y) else float("nan"),
         log_loss=float(log_loss(y, p, labels=[0, 1])) if two else float("nan"),
-        n_observations=int(len(y)),
+        n_observations=len(y),
         n_churns=int(y.sum()),
         calibration=calibration_curve(y, p),
     )

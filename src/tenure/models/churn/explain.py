@@ -140,7 +140,8 @@ def describe(
         recent = _v(row, "tickets_14d")
         usual = _v(row, "tickets_usual_14d")
         if np.isfinite(usual) and usual > 0 and recent >= 2 * usual:
-            return f"support tickets in the last 14 days: {number(recent)}, {multiple(recent / usual)} their usual"
+            times = multiple(recent / usual)
+            return f"support tickets in the last 14 days: {number(recent)}, {times} their usual"
         if np.isfinite(recent) and recent > 0:
             return f"support tickets in the last 14 days: {number(recent)}"
         return f"{fi.label}: {number(_v(row, feature))}"
@@ -165,7 +166,10 @@ def describe(
         hours = _v(row, "first_response_hours")
         peer = peers.get("first_response_hours")
         if peer is not None and np.isfinite(peer) and hours > peer:
-            return f"first responses took {number(hours)} hours on average, against {number(peer)} for a typical customer"
+            return (
+                f"first responses took {number(hours)} hours on average, "
+                f"against {number(peer)} for a typical customer"
+            )
         return f"first responses took {number(hours)} hours on average"
     if group == "sentiment:nps":
         score = _v(row, "nps_score")

@@ -189,9 +189,12 @@ def _nonempty(engine: Engine, name: str) -> bool:
     return int(engine.execute(t.limit(1).count())) > 0
 
 
-def event_types(engine: Engine, spec: FeatureSpec) -> tuple[list[str], list[str]]:
-    """The event types to count one by one, and the onboarding step types (both from the data)."""
+def event_types(engine: Engine, spec: FeatureSpec, before: object = None) -> tuple[list[str], list[str]]:
+    """The event types to count one by one, and the onboarding step types, from the events before
+    ``before`` (the newest observation date, so later data cannot change which features exist)."""
     ev = engine.table("events")
+    if before is not None:
+        ev = ev.filter(ev.occurred_at < ibis.literal(pd.Timestamp(before).to_pydatetime()))
     counts = engine.execute(ev.group_by("event_type").aggregate(n=ev.count()).order_by(ibis.desc("n")))
     present = [str(t) for t in counts["event_type"]]
     onboarding = sorted(t for t in present if t.startswith(spec.onboarding_prefix))
@@ -432,8 +435,8 @@ def days_to_renewal(obs_date: pd.Series, anchor: pd.Series, months: pd.Series) -
 
     Examples
     --------
-    >>> d = days_to_renewal(pd.Series(pd.to_datetime(["2024-02-10"])), pd.Series(pd.to_datetime(["2024-01-31"])),
-    ...                     pd.Series([1]))
+    >>> obs, anchor = pd.to_datetime(pd.Series(["2024-02-10"])), pd.to_datetime(pd.Series(["2024-01-31"]))
+    >>> d = days_to_renewal(obs, anchor, pd.Series([1]))
     >>> d.tolist()
     [19.0]
     """
@@ -490,14 +493,14 @@ def obs_table(obs: pd.DataFrame) -> ir.Table:
 
 
 def family_expressions(
-    engine: Engine, obs: ir.Table, spec: FeatureSpec, rows: ir.Table
+    engine: Engine, obs: ir.Table, spec: FeatureSpec, rows: ir.Table, last_date: object = None
 ) -> tuple[dict[str, ir.Table], list[str], list[str]]:
     """Every family's expression (those whose tables hold data), and the event and onboarding types."""
     families: dict[str, ir.Table] = {}
     types, steps = ([], [])
     has_events = "usage" in spec.families or "onboarding" in spec.families
     if has_events and _nonempty(engine, "events"):
-        types, steps = event_types(engine, spec)
+        types, steps = event_types(engine, spec, last_date)
     if "usage" in spec.families and types:
         families["usage"] = usage_features(engine, obs, spec, types)
         families["users"] = user_features(engine, obs, spec)
@@ -550,7 +553,7 @@ def build_features(
         ospec = observation_spec if isinstance(observation_spec, ObservationSpec) else ObservationSpec()
         rows = subscription_rows(engine, ospec)
     table = obs_table(obs)
-    families, types, steps = family_expressions(engine, table, spec, rows)
+    families, types, steps = family_expressions(engine, table, spec, rows, obs["obs_date"].max())
     frame = obs.copy()
     frame["obs_date"] = pd.to_datetime(frame["obs_date"]).astype("datetime64[us]")
     frame["customer_id"] = frame["customer_id"].astype(str)
@@ -629,7 +632,7 @@ def derive(
             info[dsl] = FeatureInfo(
                 dsl,
                 "usage",
-                f"days since the last {'activity' if name == 'events' else words[:-1] if words.endswith('s') and ' ' not in words else words}",
+                f"days since the last {'activity' if etype is None else etype.replace('_', ' ')}",
                 "days",
                 f"recency:{name}",
                 event_type=etype,

@@ -16,8 +16,8 @@ known, so only dates with ``date + horizon ≤ data end`` are labelled; later da
 
 Examples
 --------
->>> monthly_dates(datetime(2024, 1, 15), datetime(2024, 4, 1))
-[datetime.datetime(2024, 2, 1, 0, 0), datetime.datetime(2024, 3, 1, 0, 0), datetime.datetime(2024, 4, 1, 0, 0)]
+>>> [f"{d:%Y-%m-%d}" for d in monthly_dates(datetime(2024, 1, 15), datetime(2024, 4, 1))]
+['2024-02-01', '2024-03-01', '2024-04-01']
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def observation_dates(first: datetime, last: datetime, frequency: str = "monthly
 
     Examples
     --------
-    >>> observation_dates(datetime(2024, 1, 1), datetime(2024, 1, 20), "7d")
-    [datetime.datetime(2024, 1, 6, 0, 0), datetime.datetime(2024, 1, 13, 0, 0), datetime.datetime(2024, 1, 20, 0, 0)]
+    >>> [f"{d:%d}" for d in observation_dates(datetime(2024, 1, 1), datetime(2024, 1, 20), "7d")]
+    ['06', '13', '20']
     """
     if frequency == "monthly":
         return monthly_dates(first, last)
