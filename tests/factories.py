@@ -27,18 +27,13 @@ def write_table(
         path = folder / f"{table}.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for r in rows:
-                handle.write(
-                    json.dumps({k: v for k, v in zip(header, r, strict=True) if v not in (None, "")}) + "\n"
-                )
+                handle.write(json.dumps({k: v for k, v in zip(header, r, strict=True) if v not in (None, "")}) + "\n")
     elif fmt == "parquet":
         path = folder / f"{table}.parquet"
         columns = {h: [None if r[i] == "" else r[i] for r in rows] for i, h in enumerate(header)}
         pq.write_table(
             pa.table(
-                {
-                    h: pa.array([None if v is None else str(v) for v in col], pa.string())
-                    for h, col in columns.items()
-                }
+                {h: pa.array([None if v is None else str(v) for v in col], pa.string()) for h, col in columns.items()}
             ),
             path,
         )

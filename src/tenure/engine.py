@@ -123,9 +123,7 @@ def spark_session() -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise EngineError(
-            "the spark engine needs PySpark: pip install 'tenure[spark]' (and Java 17)"
-        ) from exc
+        raise EngineError("the spark engine needs PySpark: pip install 'tenure[spark]' (and Java 17)") from exc
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
     return (
         SparkSession.builder.master(os.environ.get("TENURE_SPARK_MASTER", "local[2]"))

@@ -98,9 +98,7 @@ class Table:
     @property
     def hashed_key(self) -> bool:
         """True when rows are identified by ``row_key`` (a hash of ``key``), not by an id column."""
-        return (
-            len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
-        )
+        return len(self.key) > 1 or self.key[0] not in self.column_names or not self.column(self.key[0]).required
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -355,3 +353,51 @@ FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjs
 
 SURVEY_SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 """Valid score ranges for the surveys Tenure knows; other surveys accept any number."""
+
+
+def reference_markdown() -> str:
+    """The data-format reference (``docs/data-format.md``), generated from the tables above."""
+    lines = [
+        "# Data format",
+        "",
+        "A dataset is a folder of files, each CSV (with a header row), Parquet or JSON Lines (one object per",
+        "line), named by table: `customers.csv`, `events.parquet`, `tickets.jsonl`. Only `customers` and",
+        "`subscriptions` are required for a first import; later imports may bring any table alone. Files",
+        "with other names are ignored (and listed), so a `ground_truth/` folder or notes can sit beside.",
+        "",
+        "- Times are ISO 8601 (`2025-01-31`, `2025-01-31T09:30:00Z`, `2025-01-31 09:30:00+02:00`); a time",
+        "  with no zone is UTC; all times are stored in UTC. Years must lie between 1900 and 2200.",
+        "- Money is a decimal in the currency's major unit (`19.99`), with an ISO 4217 `currency` column;",
+        "  an empty currency means the reporting currency (setting `TENURE_REPORTING_CURRENCY`, default USD).",
+        "- Identifiers are text. An empty optional value is a missing value.",
+        "- Rows are identified by their key: re-importing a row with the same key updates it, so importing",
+        "  the same files twice changes nothing and a corrected file updates the rows it changed. Tables",
+        "  without an identifier column are keyed by a hash of the key columns listed below.",
+        "",
+        "An import checks every rule below and either commits whole or changes nothing, reporting each",
+        "problem with file, row, column, value and what was expected. `tenure import --skip-invalid` loads",
+        "the good rows and writes the bad ones, with reasons, to `<table>.rejects.csv` beside the input.",
+        "",
+    ]
+    for t in TABLES.values():
+        lines += [f"## {t.name}", "", t.description, ""]
+        key = ", ".join(f"`{k}`" for k in t.key)
+        lines.append(f"Key: {key}." + (" Required table." if t.required_table else ""))
+        if t.references:
+            refs = "; ".join(f"`{c}` must name a row of `{target}`" for c, target in t.references.items())
+            lines.append(f"References: {refs} (in the same import or already stored).")
+        lines += [f"Rule: {message}." for _later, _earlier, message in t.checks]
+        if t.keeps_extra_columns:
+            lines.append("Extra columns are kept as the customer's attributes.")
+        lines += ["", "| column | required | value | meaning |", "| --- | --- | --- | --- |"]
+        for c in t.columns:
+            lines.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.expectation} | {c.description} |")
+        lines.append("")
+    lines += [
+        "## Survey scores",
+        "",
+        ", ".join(f"`{s}` scores run from {lo} to {hi}" for s, (lo, hi) in SURVEY_SCORE_RANGES.items())
+        + "; other surveys accept any number.",
+        "",
+    ]
+    return "\n".join(lines)

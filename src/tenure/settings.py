@@ -56,9 +56,7 @@ class Settings(BaseSettings):
         "(ChartMogul) or `included` (Stripe, Baremetrics).",
     )
     gross_margin: float = Field(1.0, ge=0, le=1, description="Gross margin used by the simple LTV.")
-    industry: str = Field(
-        "it", description="Industry whose published retention benchmark the CRR is compared against."
-    )
+    industry: str = Field("it", description="Industry whose published retention benchmark the CRR is compared against.")
     churn_horizon_days: int = Field(28, gt=0, description="Horizon of the churn label, in days.")
     smtp_url: str | None = Field(
         None, description="SMTP server for email, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://..."
@@ -69,11 +67,31 @@ class Settings(BaseSettings):
         description="Key that signs sessions, survey and unsubscribe links. Generated and kept in the "
         "store when unset.",
     )
-    base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public address of the web app, used in emailed links."
+    redis_url: str | None = Field(
+        None,
+        description="Redis for the production job queue that `tenure worker` consumes, e.g. "
+        "redis://127.0.0.1:6379/0. Unset: playbooks run on the scheduler inside `tenure serve`.",
     )
+    base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app, used in emailed links.")
 
 
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with keyword overrides on top."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def reference_markdown() -> str:
+    """The settings reference (``docs/settings.md``), generated from :class:`Settings`."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is an environment variable, `TENURE_` followed by its name. Metric options",
+        "default to ChartMogul's published conventions where vendors disagree (see docs/metrics.md).",
+        "",
+        "| variable | default | meaning |",
+        "| --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else f"`{field.default}`"
+        lines.append(f"| `TENURE_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"

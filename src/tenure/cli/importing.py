@@ -18,9 +18,7 @@ console = Console(stderr=True)
 
 @app.command("import")
 def import_command(
-    folder: Annotated[
-        Path, typer.Argument(help="Folder of dataset files named by table (customers.csv, ...).")
-    ],
+    folder: Annotated[Path, typer.Argument(help="Folder of dataset files named by table (customers.csv, ...).")],
     db: DbOption = None,
     skip_invalid: Annotated[
         bool,

@@ -12,8 +12,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store URL (sqlite:///FILE or postgresql+psycopg://...). "
-        "Default: TENURE_DATABASE_URL or ./tenure.db.",
+        help="Store URL (sqlite:///FILE or postgresql+psycopg://...). Default: TENURE_DATABASE_URL or ./tenure.db.",
         show_default=False,
     ),
 ]

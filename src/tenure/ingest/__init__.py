@@ -115,7 +115,7 @@ def import_folder(
         for f in files:
             if skip_invalid and report.tables[f.table].rejected:
                 report.rejects[f.table] = _write_rejects(con, f)
-            batches[f.table] = _typed_rows(con, f.table)
+            batches[f.table] = _typed_rows(con, f.table, store.settings.reporting_currency)
     finally:
         con.close()
 
@@ -152,7 +152,7 @@ def _failure_message(folder: str | Path, problems: list[Problem], total: int) ->
     return "\n".join(lines)
 
 
-def _typed_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+def _typed_rows(con: duckdb.DuckDBPyConnection, table: str, currency: str) -> pa.Table:
     """The good rows of ``typed_<table>`` shaped as the store's table."""
     spec = TABLES[table]
     columns = [r[0] for r in con.execute(f"DESCRIBE typed_{table}").fetchall()]
@@ -163,7 +163,7 @@ def _typed_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
     for col in spec.columns:
         value = f"t_{col.name}"
         if col.kind == "currency":
-            value = f"coalesce({value}, '{_reporting_currency()}')"
+            value = f"coalesce({value}, '{currency}')"
         elif col.default is not None:
             value = f"coalesce({value}, {col.default!r})"
         selects.append(f"{value} AS {q(col.name)}")
@@ -180,18 +180,10 @@ def _typed_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
     return con.execute(sql).fetch_arrow_table()
 
 
-def _reporting_currency() -> str:
-    from tenure.settings import Settings
-
-    return Settings().reporting_currency
-
-
 def _write_rejects(con: duckdb.DuckDBPyConnection, f: DatasetFile) -> Path:
     """Write the bad rows of ``f`` with their reasons to ``<table>.rejects.csv`` beside it."""
     out = f.path.with_name(f"{f.table}.rejects.csv")
-    raw_columns = [
-        r[0] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall() if r[0] not in ("_row", "_ragged")
-    ]
+    raw_columns = [r[0] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall() if r[0] not in ("_row", "_ragged")]
     select = ", ".join(f"r.{q(c)}" for c in raw_columns)
     rows = con.execute(
         f"SELECT r._row, b.reasons, {select} FROM raw_{f.table} r JOIN bad_{f.table} b USING (_row) ORDER BY r._row"

@@ -73,7 +73,7 @@ def _quote(name: str) -> str:
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, f: DatasetFile) -> list[str]:
-    """Load ``f`` into ``raw_<table>`` (all VARCHAR plus ``_row``) and return its column names."""
+    """Load ``f`` into ``raw_<table>`` (text, or Parquet's own types, plus ``_row``); return its column names."""
     target = f"raw_{f.table}"
     path = str(f.path).replace("'", "''")
     try:
@@ -81,10 +81,11 @@ def read_raw(con: duckdb.DuckDBPyConnection, f: DatasetFile) -> list[str]:
             _read_csv(con, f, target, path)
         elif f.format == "parquet":
             described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+            nested = ("STRUCT", "MAP", "LIST", "JSON", "UNION")
             casts = ", ".join(
-                f"CAST({_quote(c[0])} AS VARCHAR) AS {_quote(c[0])}"
-                if not c[1].startswith(("STRUCT", "MAP", "LIST", "JSON")) and not c[1].endswith("[]")
-                else f"CAST(to_json({_quote(c[0])}) AS VARCHAR) AS {_quote(c[0])}"
+                f"CAST(to_json({_quote(c[0])}) AS VARCHAR) AS {_quote(c[0])}"
+                if c[1].startswith(nested) or c[1].endswith("]")
+                else _quote(c[0])
                 for c in described
             )
             con.execute(
@@ -178,17 +179,12 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, f: DatasetFile, target: str, pat
     bad = con.execute("SELECT _row, line FROM _malformed ORDER BY _row LIMIT 50").fetchall()
     if bad:
         total = con.execute("SELECT count(*) FROM _malformed").fetchone()[0]  # type: ignore[index]
-        lines = "\n".join(
-            f"  {f.name} line {r:,}: expected a JSON object, got {_clip(text)!r}" for r, text in bad
-        )
+        lines = "\n".join(f"  {f.name} line {r:,}: expected a JSON object, got {_clip(text)!r}" for r, text in bad)
         more = f"\n  … and {total - len(bad):,} more" if total > len(bad) else ""
         raise ImportValidationError(
             f"{f.name}: {total:,} line(s) are not valid JSON objects; nothing was imported.\n{lines}{more}"
         )
-    keys = [
-        r[0]
-        for r in con.execute("SELECT DISTINCT unnest(json_keys(line)) AS k FROM _lines ORDER BY k").fetchall()
-    ]
+    keys = [r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(line)) AS k FROM _lines ORDER BY k").fetchall()]
     if not keys:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT _row FROM _lines")
         return

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from tenure.errors import StoreError
-from tenure.schema import TABLES
 from tenure.store import Store
-from tenure.store.tables import CANONICAL
+from tenure.store.tables import CANONICAL, store_key
 
 
 @dataclass
@@ -31,11 +30,6 @@ class TableCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-
-
-def _key_columns(table: str) -> list[str]:
-    spec = TABLES[table]
-    return ["row_key"] if spec.hashed_key else [spec.key[0]]
 
 
 def _store_columns(table: str) -> list[str]:
@@ -86,7 +80,7 @@ def write(
             stage = f"_stage_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {stage}")
             cur.adbc_ingest(stage, data, mode="create", temporary=True)
-            keys = _key_columns(table)
+            keys = list(store_key(table))
             columns = _store_columns(table)
             values = [col for col in columns if col not in keys]
             key_list = ", ".join(f'"{k}"' for k in keys)

@@ -66,6 +66,8 @@ class Rule:
     expected: str
     bad_when: str
     value: str
+    extra: str | None = None
+    """A value computed over the whole table (e.g. a window), available to ``expected`` as ``{x}``."""
 
 
 @dataclass
@@ -94,26 +96,57 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _typed_expr(col: Column, present: bool) -> str:
-    """SQL turning the raw text of ``col`` into its typed value (NULL when empty or unparsable)."""
-    if not present:
+def _is_text(raw_type: str) -> bool:
+    return raw_type == "VARCHAR"
+
+
+def _empty(col: str, raw_type: str) -> str:
+    """SQL true when the raw value of ``col`` is missing (NULL, or blank text)."""
+    if _is_text(raw_type):
+        return f"nullif(trim(r.{q(col)}), '') IS NULL"
+    return f"r.{q(col)} IS NULL"
+
+
+def _typed_expr(col: Column, raw_type: str | None) -> str:
+    """SQL turning the raw value of ``col`` into its typed value (NULL when empty or unparsable).
+
+    Text (CSV, JSON Lines) is parsed; Parquet's own types are used as they are where they fit.
+    """
+    if raw_type is None:
         return f"CAST(NULL AS {DUCKDB_TYPES[col.kind]})"
-    raw = f"nullif(trim(r.{q(col.name)}), '')"
+    value = f"r.{q(col.name)}"
+    text = value if _is_text(raw_type) else f"CAST({value} AS VARCHAR)"
+    raw = f"nullif(trim({text}), '')"
     if col.kind == "id":
         return raw
     if col.kind == "text":
-        return f"nullif(r.{q(col.name)}, '')"
+        return f"nullif({text}, '')"
     if col.kind == "datetime":
-        ts = f"(try_cast({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+        if raw_type == "TIMESTAMP WITH TIME ZONE":
+            ts = f"({value} AT TIME ZONE 'UTC')"
+        elif raw_type.startswith("TIMESTAMP") or raw_type == "DATE":
+            ts = f"CAST({value} AS TIMESTAMP)"
+        else:
+            ts = f"(try_cast({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
         return f"CASE WHEN year({ts}) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR} THEN {ts} END"
+    numeric = raw_type in (
+        "DOUBLE",
+        "FLOAT",
+        "BIGINT",
+        "INTEGER",
+        "SMALLINT",
+        "TINYINT",
+        "HUGEINT",
+        "UBIGINT",
+        "UINTEGER",
+        "USMALLINT",
+        "UTINYINT",
+    ) or raw_type.startswith("DECIMAL")
+    d = f"CAST({value} AS DOUBLE)" if numeric else f"try_cast({raw} AS DOUBLE)"
     if col.kind in ("money", "number"):
-        d = f"try_cast({raw} AS DOUBLE)"
         return f"CASE WHEN isfinite({d}) THEN {d} END"
     if col.kind == "integer":
-        d = f"try_cast({raw} AS DOUBLE)"
-        return (
-            f"CASE WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END"
-        )
+        return f"CASE WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END"
     if col.kind == "currency":
         return f"upper({raw})"
     if col.kind == "enum":
@@ -123,9 +156,9 @@ def _typed_expr(col: Column, present: bool) -> str:
     raise AssertionError(col.kind)
 
 
-def _column_rules(col: Column) -> list[Rule]:
+def _column_rules(col: Column, raw_type: str) -> list[Rule]:
     raw = f"r.{q(col.name)}"
-    empty = f"nullif(trim({raw}), '') IS NULL"
+    empty = _empty(col.name, raw_type)
     t = f"t_{col.name}"
     rules: list[Rule] = []
     if col.required:
@@ -150,35 +183,32 @@ def _column_rules(col: Column) -> list[Rule]:
     return rules
 
 
-def rules_for(table: Table, present: set[str], reference_tables: dict[str, str]) -> list[Rule]:
-    """Every rule for ``table`` given the columns present and, per reference, the temp table of known keys."""
+def rules_for(table: Table, present: dict[str, str], reference_tables: dict[str, str]) -> list[Rule]:
+    """Every rule for ``table``, given the columns present (name → raw DuckDB type) and, per reference,
+    the temp table of known keys."""
     rules: list[Rule] = []
     if "_ragged" in present:
-        rules.append(
-            Rule("", _lit("a row with one field per header column"), "r._ragged IS NOT NULL", "r._ragged")
-        )
+        rules.append(Rule("", _lit("a row with one field per header column"), "r._ragged IS NOT NULL", "r._ragged"))
     for col in table.columns:
         if col.name in present:
-            rules.extend(_column_rules(col))
+            rules.extend(_column_rules(col, present[col.name]))
     for later, earlier, message in table.checks:
         if later in present and earlier in present:
             rules.append(
                 Rule(
                     later,
-                    _lit(f"{message} ({earlier} is ")
-                    + f" || strftime(t_{earlier}, '%Y-%m-%d %H:%M:%S') || ')'",
+                    _lit(f"{message} ({earlier} is ") + f" || strftime(t_{earlier}, '%Y-%m-%d %H:%M:%S') || ')'",
                     f"t_{later} < t_{earlier}",
                     f"r.{q(later)}",
                 )
             )
-    if table.name == "responses" and {"survey", "score"} <= present:
+    if table.name == "responses" and {"survey", "score"} <= present.keys():
         for survey, (low, high) in SURVEY_SCORE_RANGES.items():
             rules.append(
                 Rule(
                     "score",
                     _lit(f"a score from {low} to {high} for the {survey} survey"),
-                    f"lower(t_survey) = '{survey}' AND t_score IS NOT NULL "
-                    f"AND (t_score < {low} OR t_score > {high})",
+                    f"lower(t_survey) = '{survey}' AND t_score IS NOT NULL AND (t_score < {low} OR t_score > {high})",
                     "r.score",
                 )
             )
@@ -192,18 +222,17 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
                 f"r.{q(column)}",
             )
         )
-    if table.name != "events" and all(
-        k in present for k in table.key if TABLES[table.name].column(k).required
-    ):
+    if table.name != "events" and all(k in present for k in table.key if TABLES[table.name].column(k).required):
         key_cols = [k for k in table.key if k in present]
         partition = ", ".join(f"t_{k}" for k in key_cols)
         rules.append(
             Rule(
                 key_cols[0] if len(key_cols) == 1 else ", ".join(key_cols),
                 _lit("a unique " + " + ".join(key_cols) + " (the same key is on row ")
-                + f" || CAST(min(_row) OVER (PARTITION BY {partition}) AS VARCHAR) || ')'",
+                + " || CAST({x} AS VARCHAR) || ')'",
                 f"row_number() OVER (PARTITION BY {partition} ORDER BY _row) > 1",
                 "concat_ws(', ', " + ", ".join(f"r.{q(k)}" for k in key_cols) + ")",
+                extra=f"min(_row) OVER (PARTITION BY {partition})",
             )
         )
     return rules
@@ -211,15 +240,17 @@ def rules_for(table: Table, present: set[str], reference_tables: dict[str, str])
 
 def build_typed(
     con: duckdb.DuckDBPyConnection, f: DatasetFile, columns: list[str]
-) -> tuple[str, set[str], list[str]]:
+) -> tuple[str, dict[str, str], list[str]]:
     """Create ``typed_<table>``: the raw columns plus ``t_<name>`` typed columns for schema columns.
 
-    Returns the table name, the schema columns present, and warnings about ignored columns.
+    Returns the table name, the schema columns present (with their raw DuckDB types), and warnings
+    about ignored columns.
     """
     table = TABLES[f.table]
-    present = {c for c in columns if c in table.column_names}
-    if "_ragged" in [r[0] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall()]:
-        present.add("_ragged")
+    raw_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE raw_{f.table}").fetchall()}
+    present = {c: raw_types[c] for c in columns if c in table.column_names}
+    if "_ragged" in raw_types:
+        present["_ragged"] = raw_types["_ragged"]
     missing = [c for c in table.required if c not in present]
     if missing:
         from tenure.errors import ImportValidationError
@@ -237,7 +268,7 @@ def build_typed(
             f"{f.name}: column{'s' if len(extra) > 1 else ''} {', '.join(repr(c) for c in extra)} "
             f"not part of the {f.table} table; ignored"
         )
-    typed = ", ".join(f"{_typed_expr(c, c.name in present)} AS t_{c.name}" for c in table.columns)
+    typed = ", ".join(f"{_typed_expr(c, present.get(c.name))} AS t_{c.name}" for c in table.columns)
     name = f"typed_{f.table}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT r.*, {typed} FROM raw_{f.table} r")
     return name, present, warnings
@@ -246,39 +277,48 @@ def build_typed(
 def check(
     con: duckdb.DuckDBPyConnection,
     f: DatasetFile,
-    present: set[str],
+    present: dict[str, str],
     reference_tables: dict[str, str],
 ) -> TableCheck:
-    """Run every rule over ``typed_<table>``; mark bad rows in ``bad_<table>`` (row, reasons)."""
+    """Run every rule over ``typed_<table>`` in one pass; mark bad rows in ``bad_<table>`` (row, reasons).
+
+    The pass keeps only flagged rows (usually few); values and messages are then read for those alone.
+    """
     table = TABLES[f.table]
     typed = f"typed_{f.table}"
     rules = rules_for(table, present, reference_tables)
+    rows = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]  # type: ignore[index]
+    if not rules:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE bad_{f.table} (_row BIGINT, reasons VARCHAR)")
+        return TableCheck(f, [], 0, rows, 0, [])
+    flags = ", ".join(f"coalesce({rule.bad_when}, false) AS b{i}" for i, rule in enumerate(rules))
+    extras = "".join(f", {rule.extra} AS x{i}" for i, rule in enumerate(rules) if rule.extra)
+    any_flag = " OR ".join(f"b{i}" for i in range(len(rules)))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _flags AS SELECT * FROM (SELECT _row, {flags}{extras} FROM {typed} r) "
+        f"WHERE {any_flag}"
+    )
+    counts = con.execute(
+        "SELECT " + ", ".join(f"coalesce(count_if(b{i}), 0)" for i in range(len(rules))) + " FROM _flags"
+    ).fetchone()
+    assert counts is not None
     problems: list[Problem] = []
-    total = 0
     reason_parts = []
-    for i, rule in enumerate(rules):
-        flagged = (
-            f"SELECT _row, CAST({rule.value} AS VARCHAR) AS value, {rule.expected} AS expected, "
-            f"{rule.bad_when} AS bad FROM {typed} r"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _flag_{i} AS SELECT _row, value, expected FROM ({flagged}) "
-            "WHERE bad"
-        )
-        count = con.execute(f"SELECT count(*) FROM _flag_{i}").fetchone()[0]  # type: ignore[index]
+    for i, (rule, count) in enumerate(zip(rules, counts, strict=True)):
         if not count:
-            con.execute(f"DROP TABLE _flag_{i}")
             continue
-        total += count
-        for row, value, expected in con.execute(
-            f"SELECT _row, value, expected FROM _flag_{i} ORDER BY _row LIMIT {MAX_SHOWN}"
+        expected = rule.expected.replace("{x}", f"f.x{i}")
+        source = f"FROM _flags f JOIN {typed} r USING (_row) WHERE f.b{i}"
+        for row, value, text in con.execute(
+            f"SELECT _row, CAST({rule.value} AS VARCHAR), {expected} {source} ORDER BY _row LIMIT {MAX_SHOWN}"
         ).fetchall():
-            problems.append(Problem(f.name, row, rule.column, value, expected, f.describe_row(row)))
-        column = f"column '{rule.column}': " if rule.column else ""
+            problems.append(Problem(f.name, row, rule.column, value, text, f.describe_row(row)))
+        column = _lit(f"column '{rule.column}': " if rule.column else "")
         reason_parts.append(
-            f"SELECT _row, '{column.replace(chr(39), chr(39) * 2)}expected ' || expected || ', got ' || "
-            f"coalesce('''' || value || '''', 'nothing') AS reason FROM _flag_{i}"
+            f"SELECT _row, {column} || 'expected ' || {expected} || ', got ' || "
+            f"coalesce('''' || CAST({rule.value} AS VARCHAR) || '''', 'nothing') AS reason {source}"
         )
+    total = sum(counts)
     if reason_parts:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE bad_{f.table} AS SELECT _row, string_agg(reason, '; ') AS reasons "
@@ -286,7 +326,6 @@ def check(
         )
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE bad_{f.table} (_row BIGINT, reasons VARCHAR)")
-    rows = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]  # type: ignore[index]
     bad_rows = con.execute(f"SELECT count(*) FROM bad_{f.table}").fetchone()[0]  # type: ignore[index]
     problems.sort()
     return TableCheck(f, problems, total, rows, bad_rows, [])

@@ -44,9 +44,7 @@ class Store:
         self.settings = settings
 
     @classmethod
-    def open(
-        cls, url: str | None = None, settings: Settings | None = None, migrate_schema: bool = True
-    ) -> Store:
+    def open(cls, url: str | None = None, settings: Settings | None = None, migrate_schema: bool = True) -> Store:
         settings = settings or Settings()
         resolved = resolve_url(url, settings)
         engine = create_engine(resolved)
@@ -77,6 +75,8 @@ class Store:
         """A new ADBC DB-API connection (autocommit off) for bulk loading and Arrow reads."""
         if self.dialect == "sqlite":
             import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+            self.engine.dispose()  # see duckdb(): one SQLite library at a time in this process
 
             conn = adbc_sqlite.connect(str(sqlite_path(self.url)))
             cur = conn.cursor()
@@ -119,6 +119,11 @@ class Store:
         """
         import duckdb
 
+        if self.dialect == "sqlite":
+            # DuckDB reads SQLite through its own copy of the library; make sure none of this process's
+            # other SQLite connections are open while DuckDB's comes and goes (their file locks would
+            # be dropped with DuckDB's, letting another process reset the WAL index they still map).
+            self.engine.dispose()
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         try:
@@ -146,9 +151,7 @@ class Store:
                 for name, table in CANONICAL.items()
             }
 
-    def import_folder(
-        self, folder: str | Path, skip_invalid: bool = False, progress: Any = None
-    ) -> ImportReport:
+    def import_folder(self, folder: str | Path, skip_invalid: bool = False, progress: Any = None) -> ImportReport:
         """Import a dataset folder; see :func:`tenure.ingest.import_folder`."""
         from tenure.ingest import import_folder
 

@@ -68,7 +68,11 @@ def create_engine(url: str) -> sa.Engine:
             raise ConfigurationError(
                 f"database file {path}: folder {path.parent} does not exist; create it or choose another path"
             )
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        # No pool: a SQLite connection is held only while used. Tenure's DuckDB and ADBC paths carry
+        # their own copies of the SQLite library, and POSIX file locks belong to the process, so one
+        # copy closing the file drops the locks another copy holds; idle pooled connections would
+        # widen that window (see Store.duckdb).
+        engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -10,6 +10,8 @@ loader writes, so text comparison and time order agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
@@ -40,20 +42,38 @@ _TYPES: dict[str, sa.types.TypeEngine] = {
 }
 
 
-def _column(col: Column, primary: bool) -> sa.Column:
-    return sa.Column(col.name, _TYPES[col.kind], primary_key=primary, nullable=not (col.required or primary))
+def _column(col: Column) -> sa.Column:
+    return sa.Column(col.name, _TYPES[col.kind], nullable=not col.required)
+
+
+STORE_KEYS: dict[str, tuple[str, ...]] = {"events": ("customer_id", "occurred_at", "row_key")}
+"""Primary keys that differ from the schema's key.
+
+Events are clustered by customer and time (a ``WITHOUT ROWID`` table in SQLite): the key a customer's
+timeline is read by, and the order bulk loads append in, so loading is fast and so is a customer's
+history. The content hash ``row_key`` makes identical events one event.
+"""
+
+
+def store_key(name: str) -> tuple[str, ...]:
+    """The primary-key columns of a canonical table in the store."""
+    if name in STORE_KEYS:
+        return STORE_KEYS[name]
+    spec = TABLES[name]
+    return ("row_key",) if spec.hashed_key else (spec.key[0],)
 
 
 def _canonical_table(name: str) -> sa.Table:
     spec = TABLES[name]
+    key = store_key(name)
     cols: list[sa.Column] = []
     if spec.hashed_key:
-        cols.append(sa.Column("row_key", RowKey, primary_key=True, autoincrement=False))
-    for c in spec.columns:
-        cols.append(_column(c, primary=not spec.hashed_key and c.name == spec.key[0]))
+        cols.append(sa.Column("row_key", RowKey if key == ("row_key",) else sa.BigInteger(), autoincrement=False))
+    cols += [_column(c) for c in spec.columns]
     if spec.keeps_extra_columns:
         cols.append(sa.Column("attributes", sa.Text(), nullable=True, comment="extra columns, as JSON"))
-    return sa.Table(name, metadata, *cols, comment=spec.description)
+    kw: dict[str, Any] = {"sqlite_with_rowid": False} if name in STORE_KEYS else {}
+    return sa.Table(name, metadata, *cols, sa.PrimaryKeyConstraint(*key), comment=spec.description, **kw)
 
 
 customers = _canonical_table("customers")
@@ -69,7 +89,6 @@ rates = _canonical_table("rates")
 touches = _canonical_table("touches")
 
 sa.Index("ix_subscriptions_customer", subscriptions.c.customer_id)
-sa.Index("ix_events_customer_time", events.c.customer_id, events.c.occurred_at)
 sa.Index("ix_invoices_customer", invoices.c.customer_id)
 sa.Index("ix_payments_invoice", payments.c.invoice_id)
 sa.Index("ix_tickets_customer", tickets.c.customer_id)

@@ -61,23 +61,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "events",
-        sa.Column(
-            "row_key",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=False,
-            nullable=False,
-        ),
+        sa.Column("row_key", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("customer_id", sa.Text(), nullable=False),
         sa.Column("event_type", sa.Text(), nullable=False),
         sa.Column("occurred_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.Text(), nullable=True),
         sa.Column("value", sa.Float(precision=53), nullable=True),
         sa.Column("properties", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("row_key"),
+        sa.PrimaryKeyConstraint("customer_id", "occurred_at", "row_key"),
         comment="Product usage: one row per thing a user did. Identical rows are one event.",
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index("ix_events_customer_time", ["customer_id", "occurred_at"], unique=False)
 
     op.create_table(
         "imports",
@@ -86,9 +80,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=False),
         sa.Column("finished_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("status", sa.Text(), nullable=False),
-        sa.Column(
-            "rows", sa.Text(), nullable=True, comment="rows read, inserted, updated per table, as JSON"
-        ),
+        sa.Column("rows", sa.Text(), nullable=True, comment="rows read, inserted, updated per table, as JSON"),
         sa.PrimaryKeyConstraint("import_id"),
         comment="One row per import run.",
     )
@@ -197,9 +189,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Text(), nullable=False),
         sa.Column("customer_id", sa.Text(), nullable=False),
         sa.Column("opened_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=False),
-        sa.Column(
-            "first_response_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True
-        ),
+        sa.Column("first_response_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("closed_at", sa.DateTime().with_variant(sqlite.DATETIME(), "sqlite"), nullable=True),
         sa.Column("priority", sa.Text(), nullable=True),
         sa.Column("category", sa.Text(), nullable=True),
@@ -260,9 +250,6 @@ def downgrade() -> None:
 
     op.drop_table("invoices")
     op.drop_table("imports")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_customer_time")
-
     op.drop_table("events")
     op.drop_table("customers")
     op.drop_table("costs")
