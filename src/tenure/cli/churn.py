@@ -16,9 +16,7 @@ from rich.table import Table
 from tenure.cli import app
 from tenure.cli.options import DbOption, open_store
 
-churn_app = typer.Typer(
-    help="Churn risk: back-test, train and score models; retention curves.", no_args_is_help=True
-)
+churn_app = typer.Typer(help="Churn risk: back-test, train and score models; retention curves.", no_args_is_help=True)
 health_app = typer.Typer(help="The health score: learn its weights from past churn.", no_args_is_help=True)
 app.add_typer(churn_app, name="churn")
 app.add_typer(health_app, name="health")
@@ -56,13 +54,9 @@ HorizonOption = Annotated[
 ]
 FrequencyOption = Annotated[
     str | None,
-    typer.Option(
-        "--frequency", help="Observation dates: monthly (default), weekly or every N days (e.g. 14d)."
-    ),
+    typer.Option("--frequency", help="Observation dates: monthly (default), weekly or every N days (e.g. 14d)."),
 ]
-EngineOption = Annotated[
-    str, typer.Option("--engine", help="Analytics engine: duckdb (default), postgres or spark.")
-]
+EngineOption = Annotated[str, typer.Option("--engine", help="Analytics engine: duckdb (default), postgres or spark.")]
 
 
 def _config(store: Any, horizon: int | None, frequency: str | None, engine: str) -> Any:
@@ -144,9 +138,7 @@ def train_command(
 
     store = open_store(db)
     with err.status("training the churn model"):
-        version, result = train(
-            store, _config(store, horizon, frequency, engine), model.value if model else None
-        )
+        version, result = train(store, _config(store, horizon, frequency, engine), model.value if model else None)
     d = result.as_dict() if result else {}
     if format == Format.json:
         _print_json({"version": version, **d})
@@ -236,9 +228,7 @@ def models_command(
 @churn_app.command("survival")
 def survival_command(
     db: DbOption = None,
-    by: Annotated[
-        Grouping, typer.Option("--by", help="Group by segment, plan, channel or cohort.")
-    ] = Grouping.all,
+    by: Annotated[Grouping, typer.Option("--by", help="Group by segment, plan, channel or cohort.")] = Grouping.all,
     format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -251,9 +241,7 @@ def survival_command(
     if format == Format.json:
         _print_json({"by": by.value, "as_of": f"{curves.as_of:%Y-%m-%d}", "groups": records})
         return
-    t = Table(
-        title=f"Retention by {by.value} (Kaplan–Meier, as of {curves.as_of:%Y-%m-%d})", title_justify="left"
-    )
+    t = Table(title=f"Retention by {by.value} (Kaplan–Meier, as of {curves.as_of:%Y-%m-%d})", title_justify="left")
     cols = list(curves.summary.columns)
     for c in cols:
         t.add_column(c.replace("_", " "), justify="left" if c == "group" else "right")

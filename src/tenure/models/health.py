@@ -146,9 +146,7 @@ def fit_weights(comps: pd.DataFrame, churned: np.ndarray, l2: float = 1e-3) -> d
         raise ModelError("health fit: the history holds no churns (or only churns); nothing to learn from")
     names = [c for c in COMPONENTS if c in comps and comps[c].notna().any()]
     if not names:
-        raise ModelError(
-            "health fit: no health component has data; import events, tickets, responses or payments"
-        )
+        raise ModelError("health fit: no health component has data; import events, tickets, responses or payments")
     X = 1.0 - comps[names].to_numpy(float) / 100.0
     means = np.nanmean(X, axis=0)
     X = np.where(np.isnan(X), means, X)

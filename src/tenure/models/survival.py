@@ -67,9 +67,7 @@ def lifetimes(store: Store, spec: ObservationSpec | None = None, engine: str = "
     finally:
         eng.close()
     if frame.empty:
-        raise ModelError(
-            "retention curves: no customer has an active subscription; import subscriptions first"
-        )
+        raise ModelError("retention curves: no customer has an active subscription; import subscriptions first")
     start = pd.to_datetime(frame["period_start"])
     stop = pd.to_datetime(frame["period_end"])
     churned = (stop <= pd.Timestamp(end)) & (stop < pd.Timestamp(FAR_FUTURE))
@@ -129,10 +127,6 @@ def retention_curves(
         summary.append(row)
         survival = km.predict(months[months <= horizon])
         curves.append(
-            pd.DataFrame(
-                {"group": name, "month": survival.index.astype(int), "retained": survival.to_numpy()}
-            )
+            pd.DataFrame({"group": name, "month": survival.index.astype(int), "retained": survival.to_numpy()})
         )
-    return RetentionCurves(
-        by, pd.DataFrame(summary), pd.concat(curves, ignore_index=True), life.attrs["as_of"]
-    )
+    return RetentionCurves(by, pd.DataFrame(summary), pd.concat(curves, ignore_index=True), life.attrs["as_of"])

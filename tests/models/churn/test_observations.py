@@ -39,9 +39,7 @@ SUBSCRIPTIONS = [
 
 def business(folder: Path) -> Path:
     write_table(folder, "customers", ["customer_id"], [[c] for c in ("c1", "c2", "c3", "c4", "c5")])
-    write_table(
-        folder, "subscriptions", ["customer_id", "start_date", "end_date", "mrr", "canceled_at"], SUBSCRIPTIONS
-    )
+    write_table(folder, "subscriptions", ["customer_id", "start_date", "end_date", "mrr", "canceled_at"], SUBSCRIPTIONS)
     return folder
 
 

@@ -98,9 +98,7 @@ class BacktestResult:
         return out
 
 
-def test_plan(
-    frame: pd.DataFrame, horizon_days: int, spec: BacktestSpec
-) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
+def test_plan(frame: pd.DataFrame, horizon_days: int, spec: BacktestSpec) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
     """The test dates and, for each, the observations whose label was known by then."""
     dates = sorted(pd.to_datetime(frame["obs_date"].unique()))
     horizon = timedelta(days=horizon_days)
@@ -172,9 +170,7 @@ def backtest(fs: FeatureSet, horizon_days: int, spec: BacktestSpec | None = None
         baseline_auc=auc(y, np.concatenate(baseline)),
         health_auc=auc(y, -np.nan_to_num(np.concatenate(health_default), nan=50.0)),
         health_fitted_auc=auc(y, -np.nan_to_num(np.concatenate(health_fitted), nan=50.0)),
-        health_weights=health.fit_weights(
-            comps_all.loc[full_train.index], full_train["churned"].to_numpy(int)
-        ),
+        health_weights=health.fit_weights(comps_all.loc[full_train.index], full_train["churned"].to_numpy(int)),
         test_dates=[t for t, _ in plan],
         train_from=pd.Timestamp(frame["obs_date"].min()),
         horizon_days=horizon_days,

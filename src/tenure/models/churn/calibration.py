@@ -80,7 +80,7 @@ class Calibrator:
             # ranking inside a step (so AUC and lift are the model's) without moving any probability
             # by more than 1e-7.
             tilt = 1e-7 * (1.0 / (1.0 + np.exp(-scores)) - 0.5)
-            return np.clip(self.model_.predict(scores) + tilt, EPS, 1 - EPS)
+            return np.clip(self.model_.predict(scores), 2 * EPS, 1 - 2 * EPS) + tilt
         return self.model_.predict_proba(scores.reshape(-1, 1))[:, 1]
 
 

@@ -167,8 +167,7 @@ def describe(
         peer = peers.get("first_response_hours")
         if peer is not None and np.isfinite(peer) and hours > peer:
             return (
-                f"first responses took {number(hours)} hours on average, "
-                f"against {number(peer)} for a typical customer"
+                f"first responses took {number(hours)} hours on average, against {number(peer)} for a typical customer"
             )
         return f"first responses took {number(hours)} hours on average"
     if group == "sentiment:nps":

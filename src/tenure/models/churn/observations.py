@@ -73,9 +73,7 @@ class ObservationSpec:
 
     def __post_init__(self) -> None:
         if self.horizon_days <= 0:
-            raise ConfigurationError(
-                f"churn horizon: expected a positive number of days, got {self.horizon_days}"
-            )
+            raise ConfigurationError(f"churn horizon: expected a positive number of days, got {self.horizon_days}")
         if self.frequency not in ("monthly", "weekly") and not re.fullmatch(r"\d+d", self.frequency):
             raise ConfigurationError(
                 f"observation frequency: expected monthly, weekly or a number of days such as 14d, "
@@ -161,14 +159,10 @@ def active_periods(engine: Engine, spec: ObservationSpec) -> ir.Table:
     ``period`` counts from 1 per customer; ``period_end`` is ``FAR_FUTURE`` for an ongoing period.
     """
     rows = subscription_rows(engine, spec).select("customer_id", "start_date", "end_date")
-    before = ibis.window(
-        group_by=rows.customer_id, order_by=[rows.start_date, rows.end_date], rows=(None, -1)
-    )
+    before = ibis.window(group_by=rows.customer_id, order_by=[rows.start_date, rows.end_date], rows=(None, -1))
     rows = rows.mutate(prev_end=rows.end_date.max().over(before))
     gap = ibis.interval(days=spec.gap_days)
-    rows = rows.mutate(
-        new=ibis.ifelse(rows.prev_end.isnull() | (rows.start_date > rows.prev_end + gap), 1, 0)
-    )
+    rows = rows.mutate(new=ibis.ifelse(rows.prev_end.isnull() | (rows.start_date > rows.prev_end + gap), 1, 0))
     running = ibis.cumulative_window(group_by=rows.customer_id, order_by=[rows.start_date, rows.end_date])
     rows = rows.mutate(period=rows.new.sum().over(running))
     return rows.group_by(["customer_id", "period"]).aggregate(
@@ -182,8 +176,7 @@ def data_end(engine: Engine) -> datetime:
     value = engine.execute(s.start_date.max())
     if value is None or pd.isna(value):
         raise ModelError(
-            "churn observations: the subscriptions table is empty; import subscriptions first "
-            "(tenure import FOLDER)"
+            "churn observations: the subscriptions table is empty; import subscriptions first (tenure import FOLDER)"
         )
     return pd.Timestamp(value).to_pydatetime()
 
@@ -194,9 +187,7 @@ def dates_table(dates: list[datetime]) -> ir.Table:
     return ibis.memtable(frame, schema={"obs_date": "timestamp"})
 
 
-def observations(
-    engine: Engine, dates: list[datetime], spec: ObservationSpec, end: datetime | None = None
-) -> ir.Table:
+def observations(engine: Engine, dates: list[datetime], spec: ObservationSpec, end: datetime | None = None) -> ir.Table:
     """The observations at ``dates``: every customer active on each date, and their label.
 
     Columns: ``customer_id, obs_date, period, period_start`` and ``churned`` (1 when the active

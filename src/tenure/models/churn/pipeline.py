@@ -60,18 +60,14 @@ class ChurnConfig:
         return cls(observations=ObservationSpec.from_settings(store.settings, **observation_overrides))
 
 
-def labelled_features(
-    store: Store, config: ChurnConfig, timings: dict[str, float] | None = None
-) -> FeatureSet:
+def labelled_features(store: Store, config: ChurnConfig, timings: dict[str, float] | None = None) -> FeatureSet:
     """Observations at every labelled date, with their features."""
     timings = timings if timings is not None else {}
     engine = open_engine(store, config.engine)
     try:
         started = time.perf_counter()
         end = data_end(engine)
-        obs = build_observations(
-            engine, config.observations, labelled_dates(engine, config.observations, end), end
-        )
+        obs = build_observations(engine, config.observations, labelled_dates(engine, config.observations, end), end)
         timings["observations"] = time.perf_counter() - started
         started = time.perf_counter()
         fs = build_features(engine, obs, config.features, observation_spec=config.observations)
@@ -81,9 +77,7 @@ def labelled_features(
         engine.close()
 
 
-def run_backtest(
-    store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None
-) -> BacktestResult:
+def run_backtest(store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None) -> BacktestResult:
     """Back-test every candidate model on the store's history (see :mod:`.backtest`)."""
     config = config or ChurnConfig.from_store(store)
     timings: dict[str, float] = {}
@@ -121,9 +115,7 @@ def train(
     weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
     numeric = [c for c in model.features_ if fs.info[c].kind != "category"]
     peers = {
-        c: float(np.nanmedian(pd.to_numeric(frame[c], errors="coerce")))
-        for c in numeric
-        if frame[c].notna().any()
+        c: float(np.nanmedian(pd.to_numeric(frame[c], errors="coerce"))) for c in numeric if frame[c].notna().any()
     }
     meta = {
         "kind": chosen,
@@ -206,9 +198,7 @@ def score(
         obs = build_observations(eng, bundle.observation_spec, [when], end)
         timings["observations"] = time.perf_counter() - started
         if obs.empty:
-            raise ModelError(
-                f"churn score: no customer is active on {when:%Y-%m-%d}; pick another --as-of date"
-            )
+            raise ModelError(f"churn score: no customer is active on {when:%Y-%m-%d}; pick another --as-of date")
         started = time.perf_counter()
         fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec)
         timings["features"] = time.perf_counter() - started
@@ -262,9 +252,7 @@ def save_scores(store: Store, frame: pd.DataFrame, as_of: datetime, version: int
     ]
     with store.engine.begin() as conn:
         conn.execute(
-            sa.delete(churn_scores).where(
-                churn_scores.c.scored_at == as_of, churn_scores.c.model_version == version
-            )
+            sa.delete(churn_scores).where(churn_scores.c.scored_at == as_of, churn_scores.c.model_version == version)
         )
         for i in range(0, len(rows), 5000):
             conn.execute(sa.insert(churn_scores), rows[i : i + 5000])
@@ -278,9 +266,7 @@ def latest_health_weights(store: Store) -> dict[str, float] | None:
     return None if value is None else json.loads(value)
 
 
-def fit_health(
-    store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None
-) -> dict[str, Any]:
+def fit_health(store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None) -> dict[str, Any]:
     """Learn non-negative health weights from the store's history and save them.
 
     Returns the weights and the AUC (in the back-test's sense: fitted on earlier dates, judged on

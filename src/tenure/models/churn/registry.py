@@ -86,9 +86,7 @@ def load(store: Store, version: int | None = None) -> ModelBundle:
         row = conn.execute(query).first()
     if row is None:
         if version is None:
-            raise NotFoundError(
-                "no churn model is saved in this store yet; train one with `tenure churn train`"
-            )
+            raise NotFoundError("no churn model is saved in this store yet; train one with `tenure churn train`")
         raise NotFoundError(f"churn model version {version} does not exist; `tenure churn models` lists them")
     bundle: ModelBundle = joblib.load(io.BytesIO(row.model))
     bundle.version = int(row.version)

@@ -263,11 +263,7 @@ class ChurnModel:
         Z = self.prep_.standardised(X)
         parts = Z * self.estimator_.coef_[0]
         frame = pd.DataFrame(parts, columns=self.prep_.design_, index=X.index)
-        return (
-            frame.T.groupby(self.prep_.source_, sort=False)
-            .sum()
-            .T.reindex(columns=self.features_, fill_value=0.0)
-        )
+        return frame.T.groupby(self.prep_.source_, sort=False).sum().T.reindex(columns=self.features_, fill_value=0.0)
 
     def importances(self, X: pd.DataFrame) -> dict[str, float]:
         """Mean absolute contribution of each feature over ``X``, largest first."""
@@ -299,9 +295,7 @@ def fit_calibrated(
     best: the back-test (whose test dates the model never saw) is what shows the probabilities hold.
     """
     y = frame["churned"].to_numpy(int)
-    model = ChurnModel(kind, params, calibration, max_train_rows, random_state).fit(
-        frame, y, features, categorical
-    )
+    model = ChurnModel(kind, params, calibration, max_train_rows, random_state).fit(frame, y, features, categorical)
     dates = np.sort(frame["obs_date"].unique())
     latest = frame[frame["obs_date"] == dates[-1]]
     model.calibrate(model.raw_score(latest), latest["churned"].to_numpy(int))
