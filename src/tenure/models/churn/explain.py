@@ -11,6 +11,9 @@ customer's own values against their past or their peers:
 - ``2 failed payments not recovered``
 - ``NPS 6 (detractor) on 2 March``
 
+Each story is told once (every usage group is one story, told by its strongest event type), and
+the context of the score (renewal date, plan, segment, channel, country) is never given as a reason.
+
 Examples
 --------
 >>> multiple(4.2)
@@ -263,24 +266,112 @@ def reasons(
     >>> reasons(features.frame, model.contributions(features.frame), features.info)  # doctest: +SKIP
     [['logins in the last 28 days: 3, down from 41', '2 failed payments not recovered'], ...]
     """
-    cols = [c for c in contributions.columns if c in info]
+    picked = top_groups(contributions, info, top, frame)
+    out: list[list[str]] = []
+    records = frame.to_dict("records")
+    for row, chosen in zip(records, picked, strict=True):
+        out.append([describe(group, feature, row, info, peers) for group, feature in chosen])
+    return out
+
+
+def top_groups(
+    contributions: pd.DataFrame,
+    info: Mapping[str, FeatureInfo],
+    top: int = 3,
+    frame: pd.DataFrame | None = None,
+) -> list[list[tuple[str, str]]]:
+    """For every row, the ``top`` stories whose summed contributions raise the churn score most
+    (only those that raise it), each as its strongest group and that group's strongest feature.
+
+    With the features ``frame``, a story is only told when the customer's values show a problem
+    there (see :func:`evidence`): a model may find "no failed payment yet" slightly worrying, but
+    "no payment problems" is no reason to give.
+
+    Examples
+    --------
+    >>> top_groups(model.contributions(frame), features.info)[0]   # doctest: +SKIP
+    [('usage:login', 'login_trend'), ('payments', 'unrecovered_invoices')]
+    """
+    cols = [c for c in contributions.columns if c in info and story(info[c].group or c) not in CONTEXT]
     groups = [info[c].group or c for c in cols]
     names = list(dict.fromkeys(groups))
-    index = {g: i for i, g in enumerate(names)}
-    member = np.array([index[g] for g in groups])
+    stories = list(dict.fromkeys(story(g) for g in names))
+    g_index = {g: i for i, g in enumerate(names)}
+    s_index = {s: i for i, s in enumerate(stories)}
+    member = np.array([g_index[g] for g in groups], dtype=int)
+    group_story = np.array([s_index[story(g)] for g in names], dtype=int)
     values = contributions[cols].to_numpy(float)
     per_group = np.zeros((len(values), len(names)))
     np.add.at(per_group.T, member, values.T)
-    order = np.argsort(-per_group, axis=1)[:, :top]
-    out: list[list[str]] = []
-    records = frame.to_dict("records")
-    for i, row in enumerate(records):
-        said = []
-        for g in order[i]:
-            if per_group[i, g] <= 0:
+    per_story = np.zeros((len(values), len(stories)))
+    np.add.at(per_story.T, group_story, per_group.T)
+    if frame is not None:
+        for name, j in s_index.items():
+            shown = evidence(name, frame)
+            if shown is not None:
+                per_story[:, j] = np.where(shown, per_story[:, j], 0.0)
+    order = np.argsort(-per_story, axis=1)[:, :top]
+    out: list[list[tuple[str, str]]] = []
+    for i in range(len(values)):
+        chosen = []
+        for s in order[i]:
+            if per_story[i, s] <= 0:
                 break
+            in_story = np.flatnonzero(group_story == s)
+            g = in_story[np.argmax(per_group[i, in_story])]
             in_group = np.flatnonzero(member == g)
-            feature = cols[in_group[np.argmax(values[i, in_group])]]
-            said.append(describe(names[g], feature, row, info, peers))
-        out.append(said)
+            chosen.append((names[g], cols[in_group[np.argmax(values[i, in_group])]]))
+        out.append(chosen)
     return out
+
+
+def evidence(name: str, frame: pd.DataFrame) -> np.ndarray | None:
+    """Which rows show a problem in story ``name`` (``None``: every row may be told it).
+
+    Payments: a failed or overdue payment; tickets: a ticket in the last 28 days or one still open;
+    sentiment: an NPS of 8 or less or a CSAT of 3 or less; renewal requests: one was made;
+    onboarding: fewer than half the steps done.
+    """
+
+    def col(c: str) -> np.ndarray:
+        if c not in frame:
+            return np.zeros(len(frame))
+        return pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(float)
+
+    def low(c: str, cutoff: float) -> np.ndarray:
+        if c not in frame:
+            return np.zeros(len(frame), dtype=bool)
+        v = pd.to_numeric(frame[c], errors="coerce").to_numpy(float)
+        return ~np.isnan(v) & (v <= cutoff)
+
+    if name == "payments":
+        return (col("failed_payments") + col("unrecovered_invoices") + col("overdue_invoices")) > 0
+    if name == "tickets":
+        return (col("tickets_28d") + col("tickets_14d") + col("open_tickets")) > 0
+    if name == "sentiment":
+        return low("nps_score", 8) | low("csat_score", 3) | low("ticket_csat", 3)
+    if name == "renewal_requests":
+        return (col("renewal_requests") + col("discount_requests") + col("contract_changes")) > 0
+    if name == "onboarding" and "onboarding_done" in frame:
+        return col("onboarding_done") < 0.5
+    return None
+
+
+CONTEXT = frozenset({"renewal", "plan", "segment", "channel", "country"})
+"""Stories that shape risk but are not reasons a customer-success manager can act on (the renewal
+date, the plan, where the customer came from); they count in the score, never in the reasons."""
+
+_STORY = {"recency": "usage", "seats": "usage", "open_tickets": "tickets", "response_time": "tickets"}
+
+
+def story(group: str) -> str:
+    """The story a group belongs to: every usage group is one story (so usage is told once, by its
+    strongest event type), tickets and their waiting times another, and so on.
+
+    Examples
+    --------
+    >>> story("usage:login"), story("recency:export"), story("payments")
+    ('usage', 'usage', 'payments')
+    """
+    head = group.split(":", 1)[0]
+    return _STORY.get(head, head)
