@@ -59,7 +59,9 @@ def main() -> None:
     started = time.perf_counter()
     fs = build_features(engine, obs, observation_spec=spec)
     detail = ", ".join(f"{k} {v:.1f} s" for k, v in fs.timings.items())
-    rows.append(("features (one query per family)", time.perf_counter() - started, f"{len(fs.columns)} features; {detail}"))
+    rows.append(
+        ("features (one query per family)", time.perf_counter() - started, f"{len(fs.columns)} features; {detail}")
+    )
     engine.close()
     started = time.perf_counter()
     result = backtest(fs, spec.horizon_days)

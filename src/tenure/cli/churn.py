@@ -189,9 +189,9 @@ def score_command(
             t.add_row(
                 str(r.customer_id),
                 f"{r.probability:.1%}",
-                r.band,
+                str(r.band),
                 f"{r.health:.0f} {r.health_band}",
-                "; ".join(r.reasons),
+                "; ".join(r.reasons),  # type: ignore[arg-type]
             )
         Console().print(t)
 

@@ -57,7 +57,14 @@ def band(score: float) -> str:
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series | None:
-    return pd.to_numeric(frame[name], errors="coerce").astype(float) if name in frame else None
+    return _num(frame, name) if name in frame else None
+
+
+def _num(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as floats (all missing when the frame has no such column)."""
+    if name not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    return pd.to_numeric(frame[name], errors="coerce").astype(float)
 
 
 def components(frame: pd.DataFrame) -> pd.DataFrame:
@@ -78,29 +85,29 @@ def components(frame: pd.DataFrame) -> pd.DataFrame:
     if trend is not None:
         out["trend"] = trend.clip(0.0, 1.0) * 100.0
     if "tickets_28d" in frame:
-        load = 15 * _col(frame, "tickets_28d").fillna(0) + 10 * _col(frame, "open_tickets").fillna(0)
+        load = 15 * _num(frame, "tickets_28d").fillna(0) + 10 * _num(frame, "open_tickets").fillna(0)
         if "renewal_requests" in frame:
-            load = load + 20 * _col(frame, "renewal_requests").fillna(0)
+            load = load + 20 * _num(frame, "renewal_requests").fillna(0)
         out["support"] = (100.0 - load).clip(0.0, 100.0)
-    parts = []
+    parts: list[pd.Series] = []
     if "nps_score" in frame:
-        parts.append(_col(frame, "nps_score") * 10.0)
+        parts.append(_num(frame, "nps_score") * 10.0)
     csat = _col(frame, "csat_score")
     if "ticket_csat" in frame:
-        csat = _col(frame, "ticket_csat") if csat is None else csat.fillna(_col(frame, "ticket_csat"))
+        csat = _num(frame, "ticket_csat") if csat is None else csat.fillna(_num(frame, "ticket_csat"))
     if csat is not None:
         parts.append((csat - 1.0) / 4.0 * 100.0)
     if parts:
         out["sentiment"] = pd.concat(parts, axis=1).mean(axis=1, skipna=True).clip(0.0, 100.0)
     if "unrecovered_invoices" in frame:
         hit = (
-            40 * _col(frame, "unrecovered_invoices").fillna(0)
-            + 15 * _col(frame, "recovered_invoices").fillna(0)
-            + 20 * _col(frame, "overdue_invoices").fillna(0)
+            40 * _num(frame, "unrecovered_invoices").fillna(0)
+            + 15 * _num(frame, "recovered_invoices").fillna(0)
+            + 20 * _num(frame, "overdue_invoices").fillna(0)
         )
         out["payments"] = (100.0 - hit).clip(0.0, 100.0)
     if "onboarding_done" in frame:
-        out["onboarding"] = _col(frame, "onboarding_done").clip(0.0, 1.0) * 100.0
+        out["onboarding"] = _num(frame, "onboarding_done").clip(0.0, 1.0) * 100.0
     return out
 
 

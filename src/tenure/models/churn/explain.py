@@ -268,7 +268,7 @@ def reasons(
     """
     picked = top_groups(contributions, info, top, frame)
     out: list[list[str]] = []
-    records = frame.to_dict("records")
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for row, chosen in zip(records, picked, strict=True):
         out.append([describe(group, feature, row, info, peers) for group, feature in chosen])
     return out

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -189,7 +189,7 @@ def _nonempty(engine: Engine, name: str) -> bool:
     return len(engine.execute(t.select(t.columns[0]).limit(1))) > 0
 
 
-def event_types(engine: Engine, spec: FeatureSpec, before: object = None) -> tuple[list[str], list[str]]:
+def event_types(engine: Engine, spec: FeatureSpec, before: Any = None) -> tuple[list[str], list[str]]:
     """The event types to count one by one, and the onboarding step types, from the events before
     ``before`` (the newest observation date, so later data cannot change which features exist)."""
     ev = engine.table("events")
@@ -483,11 +483,12 @@ def obs_table(obs: pd.DataFrame) -> ir.Table:
 
 
 def family_expressions(
-    engine: Engine, obs: ir.Table, spec: FeatureSpec, rows: ir.Table, last_date: object = None
+    engine: Engine, obs: ir.Table, spec: FeatureSpec, rows: ir.Table, last_date: Any = None
 ) -> tuple[dict[str, ir.Table], list[str], list[str]]:
     """Every family's expression (those whose tables hold data), and the event and onboarding types."""
     families: dict[str, ir.Table] = {}
-    types, steps = ([], [])
+    types: list[str] = []
+    steps: list[str] = []
     has_events = "usage" in spec.families or "onboarding" in spec.families
     if has_events and _nonempty(engine, "events"):
         types, steps = event_types(engine, spec, last_date)
@@ -574,7 +575,7 @@ def derive(
     if "usage" in families:
         history = num("history_days").fillna(0.0) if "history_days" in f else pd.Series(0.0, index=f.index)
         tenure = num("tenure_days") if "tenure_days" in f else history
-        span = np.minimum(np.maximum(tenure.fillna(base), 1.0), float(base))
+        span = tenure.fillna(base).clip(lower=1.0, upper=float(base))
         names = [("events", "events", None)] + [(slug(t), plural(t), t) for t in types]
         for name, words, etype in names:
             group = f"usage:{name}"
@@ -588,7 +589,7 @@ def derive(
                 prev, "usage", f"{words} in the {main} days before that", "count", group, event_type=etype
             )
             usual = f"{name}_usual_{main}d"
-            new[usual] = num(f"{name}_{base}d").fillna(0.0) / span * main
+            new[usual] = num(f"{name}_{base}d").fillna(0.0) / span * float(main)
             info[usual] = FeatureInfo(
                 usual, "usage", f"usual {words} per {main} days", "count", group, event_type=etype
             )
@@ -730,7 +731,11 @@ def derive(
         usual14 = (new[f"tickets_{look}d"] - new["tickets_14d"]) / (look - 14) * 14
         new["tickets_usual_14d"] = usual14
         new["ticket_spike"] = (new["tickets_14d"] + 0.5) / (usual14 + 0.5)
-        renewal_near = (new["days_to_renewal"] <= spec.renewal_window_days) if "days_to_renewal" in new else True
+        renewal_near = (
+            new["days_to_renewal"] <= spec.renewal_window_days
+            if "days_to_renewal" in new
+            else pd.Series(True, index=f.index)
+        )
         new["renewal_requests"] = (new["discount_requests"] + new["contract_changes"]).where(renewal_near, 0.0)
         described_t = {
             "tickets_14d": ("support tickets in the last 14 days", "count", "tickets", "tickets_usual_14d"),

@@ -241,9 +241,9 @@ def save_scores(store: Store, frame: pd.DataFrame, as_of: datetime, version: int
         {
             "customer_id": str(r.customer_id),
             "scored_at": as_of,
-            "probability": float(r.probability),
+            "probability": float(r.probability),  # type: ignore[arg-type]
             "band": r.band,
-            "health": None if not np.isfinite(r.health) else float(r.health),
+            "health": None if not np.isfinite(r.health) else float(r.health),  # type: ignore[arg-type]
             "health_band": r.health_band,
             "reasons": json.dumps(r.reasons),
             "model_version": version,

@@ -66,7 +66,9 @@ def save(store: Store, bundle: ModelBundle) -> int:
                 model=buffer.getvalue(),
             )
         )
-        version = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        version = int(key[0])
     bundle.version = version
     return version
 

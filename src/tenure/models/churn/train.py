@@ -113,8 +113,8 @@ class Preprocessor:
             cols.append(np.where(np.isnan(v), self.medians_[c], v))
         for c in self.categorical:
             values = X[c].astype("string").fillna("(none)").to_numpy(dtype=object)
-            for v in self.levels_[c][1:]:
-                cols.append((values == v).astype(float))
+            for level in self.levels_[c][1:]:
+                cols.append((values == level).astype(float))
         return np.column_stack(cols) if cols else np.zeros((len(X), 0))
 
     def standardised(self, X: pd.DataFrame) -> np.ndarray:
@@ -151,6 +151,11 @@ class ChurnModel:
     >>> ChurnModel("lightgbm")
     ChurnModel(kind='lightgbm', unfitted)
     """
+
+    estimator_: Any
+    features_: list[str]
+    prep_: Preprocessor
+    calibration_note_: str = ""
 
     def __init__(
         self,
@@ -268,7 +273,7 @@ class ChurnModel:
     def importances(self, X: pd.DataFrame) -> dict[str, float]:
         """Mean absolute contribution of each feature over ``X``, largest first."""
         mean = self.contributions(X).abs().mean().sort_values(ascending=False)
-        return {k: round(float(v), 5) for k, v in mean.items()}
+        return {str(k): round(float(v), 5) for k, v in mean.items()}
 
 
 def _varies(s: pd.Series) -> bool:
