@@ -125,8 +125,7 @@ def retention_curves(
         for m in MILESTONES:
             row[f"retained_{m}m"] = round(float(km.predict(m)), 4) if m <= horizon else None
         summary.append(row)
-        survival = km.predict(months[months <= horizon])
-        curves.append(
-            pd.DataFrame({"group": name, "month": survival.index.astype(int), "retained": survival.to_numpy()})
-        )
+        at = months[months <= horizon]
+        survival = np.atleast_1d(km.survival_function_at_times(at).to_numpy(float))
+        curves.append(pd.DataFrame({"group": name, "month": at.astype(int), "retained": survival}))
     return RetentionCurves(by, pd.DataFrame(summary), pd.concat(curves, ignore_index=True), life.attrs["as_of"])
