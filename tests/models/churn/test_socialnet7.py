@@ -123,3 +123,26 @@ def test_retention_curves_give_the_median_lifetime_by_channel(store: Store) -> N
     # 400 of the 1,000 accounts were sampled among those who left
     assert summary["churned"].sum() == pytest.approx(400, abs=40)
     assert (summary["retained_1m"] > summary["retained_3m"]).all()
+
+
+def test_health_fit_learns_non_negative_weights_that_scoring_then_uses(store: Store, features) -> None:  # type: ignore[no-untyped-def]
+    from tenure.models.churn.pipeline import fit_health, latest_health_weights
+
+    result = fit_health(store, ChurnConfig.from_store(store), features)
+    weights = result["weights"]
+    assert all(w >= 0 for w in weights.values()) and sum(weights.values()) == pytest.approx(1.0, abs=1e-3)
+    # socialnet7 has only events: usage and trend carry all the weight
+    assert weights["usage"] + weights["trend"] == pytest.approx(1.0, abs=1e-3)
+    assert result["tested_on"] == "2020-05-01" and result["auc_fitted"] > 0.5
+    assert latest_health_weights(store) == weights
+
+
+def test_cli_score_writes_csv_with_reasons(store: Store) -> None:
+    _mount()
+    result = CliRunner().invoke(
+        app, ["churn", "score", "--db", store.url, "--format", "csv", "--limit", "5", "--no-save"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "customer_id,probability,band,health,health_band,reasons"
+    assert len(lines) == 6
