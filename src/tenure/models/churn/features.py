@@ -214,10 +214,22 @@ def event_types(engine: Engine, spec: FeatureSpec, before: Any = None) -> tuple[
 # -- families --------------------------------------------------------------------------------------
 
 
-def usage_features(engine: Engine, obs: ir.Table, spec: FeatureSpec, types: list[str]) -> ir.Table:
+def _within(t: ir.Table, column: str, span: tuple[Any, Any] | None, days: int) -> ir.Table:
+    """Rows of ``t`` that can fall in some observation's look-back: from ``days`` before the first
+    date to the last (a pre-filter that lets one-date scoring skip old history)."""
+    if span is None:
+        return t
+    lo = pd.Timestamp(span[0]).to_pydatetime() - pd.Timedelta(days=days + 1).to_pytimedelta()
+    hi = pd.Timestamp(span[1]).to_pydatetime()
+    return t.filter(t[column] >= ibis.literal(lo), t[column] < ibis.literal(hi))
+
+
+def usage_features(
+    engine: Engine, obs: ir.Table, spec: FeatureSpec, types: list[str], span: tuple[Any, Any] | None = None
+) -> ir.Table:
     """Event counts per type and window, the usual level, recency, active days (one query)."""
-    ev = engine.table("events")
     main, base = spec.main_window, max(spec.baseline_days, 2 * spec.main_window)
+    ev = _within(engine.table("events"), "occurred_at", span, base)
     day = ev.occurred_at.truncate("D")
     per_type = {f"n_{slug(t)}": (ev.event_type == t).ifelse(1, 0).sum() for t in types}
     daily = ev.group_by([ev.customer_id, day.name("day")]).aggregate(n=ev.count(), **per_type)
@@ -252,10 +264,10 @@ def usage_features(engine: Engine, obs: ir.Table, spec: FeatureSpec, types: list
     )
 
 
-def user_features(engine: Engine, obs: ir.Table, spec: FeatureSpec) -> ir.Table:
+def user_features(engine: Engine, obs: ir.Table, spec: FeatureSpec, span: tuple[Any, Any] | None = None) -> ir.Table:
     """Distinct active users in the main window (one query)."""
-    ev = engine.table("events")
     main = spec.main_window
+    ev = _within(engine.table("events"), "occurred_at", span, main)
     ev = ev.filter(ev.user_id.notnull())
     users = ev.group_by([ev.customer_id, ev.user_id, ev.occurred_at.truncate("D").name("day")]).aggregate()
     o = obs.select("customer_id", "obs_date")
@@ -319,11 +331,11 @@ def customer_features(engine: Engine, obs: ir.Table) -> ir.Table:
     return o.left_join(c, o.customer_id == c.c_customer).drop("c_customer")
 
 
-def ticket_features(engine: Engine, obs: ir.Table, spec: FeatureSpec) -> ir.Table:
+def ticket_features(engine: Engine, obs: ir.Table, spec: FeatureSpec, span: tuple[Any, Any] | None = None) -> ir.Table:
     """Ticket load, spikes, open and unanswered tickets, renewal-related requests, response times."""
-    t = engine.table("tickets")
-    o = obs.select("customer_id", "obs_date")
     look = spec.ticket_days
+    t = _within(engine.table("tickets"), "opened_at", span, look)
+    o = obs.select("customer_id", "obs_date")
     t = t.rename(t_customer="customer_id")
     j = o.join(t, [o.customer_id == t.t_customer, t.opened_at < o.obs_date, t.opened_at >= _ago(o.obs_date, look)])
     in_days = {d: j.opened_at >= _ago(j.obs_date, d) for d in (14, 28)}
@@ -483,7 +495,12 @@ def obs_table(obs: pd.DataFrame) -> ir.Table:
 
 
 def family_expressions(
-    engine: Engine, obs: ir.Table, spec: FeatureSpec, rows: ir.Table, last_date: Any = None
+    engine: Engine,
+    obs: ir.Table,
+    spec: FeatureSpec,
+    rows: ir.Table,
+    last_date: Any = None,
+    span: tuple[Any, Any] | None = None,
 ) -> tuple[dict[str, ir.Table], list[str], list[str]]:
     """Every family's expression (those whose tables hold data), and the event and onboarding types."""
     families: dict[str, ir.Table] = {}
@@ -493,14 +510,14 @@ def family_expressions(
     if has_events and _nonempty(engine, "events"):
         types, steps = event_types(engine, spec, last_date)
     if "usage" in spec.families and types:
-        families["usage"] = usage_features(engine, obs, spec, types)
-        families["users"] = user_features(engine, obs, spec)
+        families["usage"] = usage_features(engine, obs, spec, types, span)
+        families["users"] = user_features(engine, obs, spec, span)
     if "subscription" in spec.families:
         families["subscription"] = subscription_features(engine, obs, rows)
     if "customer" in spec.families:
         families["customer"] = customer_features(engine, obs)
     if "tickets" in spec.families and _nonempty(engine, "tickets"):
-        families["tickets"] = ticket_features(engine, obs, spec)
+        families["tickets"] = ticket_features(engine, obs, spec, span)
     if "responses" in spec.families and _nonempty(engine, "responses"):
         families["responses"] = response_features(engine, obs)
     if "payments" in spec.families and _nonempty(engine, "payments"):
@@ -544,7 +561,8 @@ def build_features(
         ospec = observation_spec if isinstance(observation_spec, ObservationSpec) else ObservationSpec()
         rows = subscription_rows(engine, ospec)
     table = obs_table(obs)
-    families, types, steps = family_expressions(engine, table, spec, rows, obs["obs_date"].max())
+    span = (obs["obs_date"].min(), obs["obs_date"].max())
+    families, types, steps = family_expressions(engine, table, spec, rows, span[1], span)
     frame = obs.copy()
     frame["obs_date"] = pd.to_datetime(frame["obs_date"]).astype("datetime64[us]")
     frame["customer_id"] = frame["customer_id"].astype(str)
