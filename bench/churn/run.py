@@ -1,0 +1,138 @@
+"""Time the churn workflow on the demo business: observations, features, back-test, training, scoring.
+
+usage: python bench/churn/run.py [--customers 100000] [--months 24] [--dir /tmp/tenure-churn-bench]
+                                 [--out bench/churn/RESULTS.md]
+
+Simulates the demo business (``tenure.simulate``) and imports it into a SQLite store unless the
+folder already holds one, then times each step on the DuckDB engine and writes a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tenure.engine import open_engine
+from tenure.models import health
+from tenure.models.churn.backtest import backtest
+from tenure.models.churn.explain import reasons
+from tenure.models.churn.features import build_features
+from tenure.models.churn.observations import ObservationSpec, build_observations, data_end, labelled_dates
+from tenure.models.churn.pipeline import ChurnConfig, score, train
+from tenure.store import Store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--dir", default="/tmp/tenure-churn-bench")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    db = folder / f"demo-{args.customers}-{args.months}.db"
+    rows: list[tuple[str, float, str]] = []
+    if not db.exists():
+        from tenure.simulate import simulate
+
+        started = time.perf_counter()
+        simulate(customers=args.customers, months=args.months, seed=0, end="2025-01-01").write(
+            folder / "data", format="parquet"
+        )
+        rows.append(("simulate the demo (not churn code)", time.perf_counter() - started, ""))
+        started = time.perf_counter()
+        Store.open(f"sqlite:///{db}").import_folder(folder / "data")
+        rows.append(("tenure import (not churn code)", time.perf_counter() - started, ""))
+    store = Store.open(f"sqlite:///{db}")
+    counts = store.counts()
+    spec = ObservationSpec.from_settings(store.settings)
+    engine = open_engine(store)
+    started = time.perf_counter()
+    end = data_end(engine)
+    obs = build_observations(engine, spec, labelled_dates(engine, spec, end), end)
+    rows.append(("observations (all monthly dates)", time.perf_counter() - started, f"{len(obs):,} observations"))
+    started = time.perf_counter()
+    fs = build_features(engine, obs, observation_spec=spec)
+    detail = ", ".join(f"{k} {v:.1f} s" for k, v in fs.timings.items())
+    rows.append(
+        ("features (one query per family)", time.perf_counter() - started, f"{len(fs.columns)} features; {detail}")
+    )
+    engine.close()
+    started = time.perf_counter()
+    result = backtest(fs, spec.horizon_days)
+    d = result.as_dict()
+    rows.append(
+        (
+            "back-test (logistic + LightGBM, rolling test dates)",
+            time.perf_counter() - started,
+            f"{d['model']} AUC {d['auc']}, lift {d['top_decile_lift']}, Brier {d['brier']}; "
+            f"baseline {d['baseline_auc']}, health {d['health_auc']} / learned {d['health_fitted_auc']}",
+        )
+    )
+    config = ChurnConfig.from_store(store)
+    started = time.perf_counter()
+    version, _ = train(store, config, fs=fs)
+    rows.append(("train (back-test + final fit + save)", time.perf_counter() - started, f"version {version}"))
+    started = time.perf_counter()
+    scores = score(store)
+    n = len(scores.frame)
+    total = time.perf_counter() - started
+    rows.append(("tenure churn score, end to end", total, f"{n:,} customers, {n / total:,.0f} per second"))
+    # the model, health score and reasons alone, on the features of the scoring date
+    from tenure.models.churn.registry import load
+
+    bundle = load(store)
+    last = fs.frame[fs.frame["obs_date"] == fs.frame["obs_date"].max()]
+    frame = last.sample(n=min(len(last) * 4, 200_000), replace=True, random_state=0).reset_index(drop=True)
+    started = time.perf_counter()
+    p = bundle.model.predict_proba(frame)
+    contributions = bundle.model.contributions(frame)
+    h = health.score(health.components(frame), bundle.health_weights)
+    words = reasons(frame, contributions, bundle.info, bundle.baselines)
+    pure = time.perf_counter() - started
+    assert len(p) == len(words) == len(h)
+    rows.append(
+        (
+            "scoring: probability + health + reasons",
+            pure,
+            f"{len(frame):,} customers, {len(frame) / pure:,.0f} per second",
+        )
+    )
+    for step in ("observations", "features", "scoring", "saving"):
+        if step in scores.timings:
+            rows.append((f"  of which score: {step}", scores.timings[step], ""))
+    text = [
+        "# Churn benchmark",
+        "",
+        f"Command: `PYTHONPATH=src python bench/churn/run.py --customers {args.customers} --months {args.months}`",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"SQLite store, DuckDB engine, LightGBM on one thread. Demo business: {args.customers:,} customers, "
+        f"{args.months} months, {counts['events']:,} events, {counts['subscriptions']:,} subscription rows, "
+        f"{counts['tickets']:,} tickets.",
+        "",
+        "| step | seconds | notes |",
+        "| --- | ---: | --- |",
+        *[f"| {name} | {sec:.1f} | {note} |" for name, sec, note in rows],
+        "",
+        "Calibration on the back-test (deciles of predicted probability):",
+        "",
+        "| decile | predicted | observed |",
+        "| ---: | ---: | ---: |",
+        *[f"| {c['decile']} | {c['predicted']:.2%} | {c['observed']:.2%} |" for c in d["calibration"]],
+        "",
+        f"Strongest features: {', '.join(list(d['feature_importance'])[:10])}.",
+        "",
+    ]
+    Path(args.out).write_text("\n".join(text))
+    print("\n".join(text))
+    np.random.seed(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Churn risk from a store, end to end: back-test, train, score, fit the health weights.
+
+These are what the CLI (and the web app) call; each opens the analytics engine over the store,
+builds observations and features once, and hands them to the models.
+
+Examples
+--------
+>>> import tenure
+>>> store = tenure.connect()                          # doctest: +SKIP
+>>> run_backtest(store).as_dict()["auc"]              # doctest: +SKIP
+0.81
+>>> version = train(store)                            # doctest: +SKIP
+>>> scores = score(store)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from tenure.engine import open_engine
+from tenure.errors import ModelError
+from tenure.models import health
+from tenure.models.churn import registry
+from tenure.models.churn.backtest import BacktestResult, BacktestSpec, backtest
+from tenure.models.churn.explain import reasons
+from tenure.models.churn.features import FeatureSet, FeatureSpec, build_features
+from tenure.models.churn.observations import (
+    ObservationSpec,
+    build_observations,
+    data_end,
+    labelled_dates,
+)
+from tenure.models.churn.tables import churn_scores, health_weights
+from tenure.models.churn.train import fit_calibrated
+
+if TYPE_CHECKING:
+    from tenure.store import Store
+
+
+@dataclass
+class ChurnConfig:
+    """The choices of one run: observations, features, back-test, engine."""
+
+    observations: ObservationSpec = field(default_factory=ObservationSpec)
+    features: FeatureSpec = field(default_factory=FeatureSpec)
+    backtest: BacktestSpec = field(default_factory=BacktestSpec)
+    engine: str = "duckdb"
+
+    @classmethod
+    def from_store(cls, store: Store, **observation_overrides: Any) -> ChurnConfig:
+        """Defaults from the store's settings (horizon, churn recognition), with overrides."""
+        return cls(observations=ObservationSpec.from_settings(store.settings, **observation_overrides))
+
+
+def labelled_features(store: Store, config: ChurnConfig, timings: dict[str, float] | None = None) -> FeatureSet:
+    """Observations at every labelled date, with their features."""
+    timings = timings if timings is not None else {}
+    engine = open_engine(store, config.engine)
+    try:
+        started = time.perf_counter()
+        end = data_end(engine)
+        obs = build_observations(engine, config.observations, labelled_dates(engine, config.observations, end), end)
+        timings["observations"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fs = build_features(engine, obs, config.features, observation_spec=config.observations)
+        timings["features"] = time.perf_counter() - started
+        return fs
+    finally:
+        engine.close()
+
+
+def run_backtest(store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None) -> BacktestResult:
+    """Back-test every candidate model on the store's history (see :mod:`.backtest`)."""
+    config = config or ChurnConfig.from_store(store)
+    timings: dict[str, float] = {}
+    fs = fs or labelled_features(store, config, timings)
+    started = time.perf_counter()
+    result = backtest(fs, config.observations.horizon_days, config.backtest)
+    result.timings = {**timings, **result.timings, "backtest": time.perf_counter() - started}
+    return result
+
+
+def train(
+    store: Store, config: ChurnConfig | None = None, kind: str | None = None, fs: FeatureSet | None = None
+) -> tuple[int, BacktestResult | None]:
+    """Back-test, fit the chosen model on every labelled date, and save it as a new version.
+
+    With ``kind`` given the back-test still runs (its figures are saved with the model) but
+    ``kind`` is fitted whatever it found.
+    """
+    config = config or ChurnConfig.from_store(store)
+    fs = fs or labelled_features(store, config)
+    result = run_backtest(store, config, fs)
+    chosen = kind or result.model
+    frame = fs.frame[fs.frame["churned"].notna()].copy()
+    frame["churned"] = frame["churned"].astype(int)
+    model = fit_calibrated(
+        frame,
+        fs.columns,
+        fs.categorical,
+        chosen,
+        config.backtest.params.get(chosen),
+        config.backtest.calibration,
+        config.backtest.max_train_rows,
+    )
+    comps = health.components(frame)
+    weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
+    numeric = [c for c in model.features_ if fs.info[c].kind != "category"]
+    peers = {
+        c: float(np.nanmedian(pd.to_numeric(frame[c], errors="coerce"))) for c in numeric if frame[c].notna().any()
+    }
+    meta = {
+        "kind": chosen,
+        "trained_from": f"{frame['obs_date'].min():%Y-%m-%d}",
+        "trained_to": f"{frame['obs_date'].max():%Y-%m-%d}",
+        "n_observations": len(frame),
+        "n_churns": int(frame["churned"].sum()),
+        "features": model.features_,
+        "calibration": getattr(model, "calibration_note_", ""),
+        "settings": {
+            "observations": asdict(config.observations),
+            "features": asdict(config.features),
+            "backtest": {k: v for k, v in asdict(config.backtest).items()},
+        },
+        "backtest": result.as_dict(),
+        "base_rate": float(frame["churned"].mean()),
+        "health_auc_in_sample": _auc(frame["churned"], -health.score(comps, weights).fillna(50)),
+    }
+    bundle = registry.ModelBundle(
+        model=model,
+        observation_spec=config.observations,
+        feature_spec=config.features,
+        info={c: fs.info[c] for c in fs.columns},
+        health_weights=weights,
+        metadata=meta,
+        baselines=peers,
+    )
+    return registry.save(store, bundle), result
+
+
+def _auc(y: pd.Series, s: pd.Series) -> float | None:
+    from tenure.models.churn.calibration import auc
+
+    value = auc(y.to_numpy(int), s.to_numpy(float))
+    return None if not np.isfinite(value) else round(value, 4)
+
+
+def risk_band(p: np.ndarray, base_rate: float) -> np.ndarray:
+    """``high`` from 3× the base churn rate, ``medium`` from 1.5×, ``low`` below.
+
+    Examples
+    --------
+    >>> risk_band(np.array([0.01, 0.04, 0.2]), 0.02).tolist()
+    ['low', 'medium', 'high']
+    """
+    base = max(base_rate, 1e-6)
+    return np.where(p >= 3 * base, "high", np.where(p >= 1.5 * base, "medium", "low"))
+
+
+@dataclass
+class Scores:
+    """Scored customers: ``frame`` has customer_id, probability, band, health, health_band, reasons."""
+
+    frame: pd.DataFrame
+    as_of: datetime
+    model_version: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def score(
+    store: Store,
+    as_of: datetime | None = None,
+    version: int | None = None,
+    save: bool = True,
+    top_reasons: int = 3,
+    engine: str = "duckdb",
+) -> Scores:
+    """Score every customer active at ``as_of`` (default: the data end) with the saved model.
+
+    The scores are written to the ``churn_scores`` table (unless ``save`` is false) for the web app
+    and playbooks.
+    """
+    bundle = registry.load(store, version)
+    timings: dict[str, float] = {}
+    eng = open_engine(store, engine)
+    try:
+        started = time.perf_counter()
+        end = data_end(eng)
+        when = pd.Timestamp(as_of or end).normalize().to_pydatetime()
+        obs = build_observations(eng, bundle.observation_spec, [when], end)
+        timings["observations"] = time.perf_counter() - started
+        if obs.empty:
+            raise ModelError(f"churn score: no customer is active on {when:%Y-%m-%d}; pick another --as-of date")
+        started = time.perf_counter()
+        fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec)
+        timings["features"] = time.perf_counter() - started
+    finally:
+        eng.close()
+    started = time.perf_counter()
+    frame = fs.frame
+    p = bundle.model.predict_proba(frame)
+    contributions = bundle.model.contributions(frame)
+    weights = latest_health_weights(store) or bundle.health_weights
+    h = health.score(health.components(frame), weights)
+    words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
+    base = float(bundle.metadata.get("base_rate", np.mean(p)))
+    out = (
+        pd.DataFrame(
+            {
+                "customer_id": frame["customer_id"].to_numpy(),
+                "probability": np.round(p, 5),
+                "band": risk_band(p, base),
+                "health": np.round(h.to_numpy(float), 1),
+                "health_band": [health.band(x) for x in h],
+                "reasons": words,
+            }
+        )
+        .sort_values("probability", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    timings["scoring"] = time.perf_counter() - started
+    assert bundle.version is not None
+    if save:
+        started = time.perf_counter()
+        save_scores(store, out, when, bundle.version)
+        timings["saving"] = time.perf_counter() - started
+    return Scores(out, when, bundle.version, timings)
+
+
+def save_scores(store: Store, frame: pd.DataFrame, as_of: datetime, version: int) -> None:
+    """Replace the scores of ``as_of`` and ``version`` with ``frame``."""
+    rows = [
+        {
+            "customer_id": str(r.customer_id),
+            "scored_at": as_of,
+            "probability": float(r.probability),  # type: ignore[arg-type]
+            "band": r.band,
+            "health": None if not np.isfinite(r.health) else float(r.health),  # type: ignore[arg-type]
+            "health_band": r.health_band,
+            "reasons": json.dumps(r.reasons),
+            "model_version": version,
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.delete(churn_scores).where(churn_scores.c.scored_at == as_of, churn_scores.c.model_version == version)
+        )
+        for i in range(0, len(rows), 5000):
+            conn.execute(sa.insert(churn_scores), rows[i : i + 5000])
+
+
+def latest_health_weights(store: Store) -> dict[str, float] | None:
+    """The newest weights saved by ``tenure health fit``, or ``None``."""
+    q = sa.select(health_weights.c.weights).order_by(health_weights.c.version.desc()).limit(1)
+    with store.engine.connect() as conn:
+        value = conn.execute(q).scalar()
+    return None if value is None else json.loads(value)
+
+
+def fit_health(store: Store, config: ChurnConfig | None = None, fs: FeatureSet | None = None) -> dict[str, Any]:
+    """Learn non-negative health weights from the store's history and save them.
+
+    Returns the weights and the AUC (in the back-test's sense: fitted on earlier dates, judged on
+    the newest) of the hand-set and the learned weights.
+    """
+    config = config or ChurnConfig.from_store(store)
+    fs = fs or labelled_features(store, config)
+    frame = fs.frame[fs.frame["churned"].notna()].copy()
+    y = frame["churned"].astype(int)
+    comps = health.components(frame)
+    dates = sorted(frame["obs_date"].unique())
+    test = frame["obs_date"] == dates[-1]
+    figures: dict[str, Any] = {}
+    if len(dates) > 1 and y[~test].nunique() == 2:
+        w_early = health.fit_weights(comps[~test], y[~test].to_numpy())
+        figures["auc_default"] = _auc(y[test], -health.score(comps[test]).fillna(50))
+        figures["auc_fitted"] = _auc(y[test], -health.score(comps[test], w_early).fillna(50))
+        figures["tested_on"] = f"{pd.Timestamp(dates[-1]):%Y-%m-%d}"
+    weights = health.fit_weights(comps, y.to_numpy())
+    figures["fitted_on"] = f"{pd.Timestamp(dates[0]):%Y-%m-%d} to {pd.Timestamp(dates[-1]):%Y-%m-%d}"
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.insert(health_weights).values(
+                fitted_at=datetime.now(UTC).replace(tzinfo=None),
+                weights=json.dumps(weights),
+                metadata=json.dumps(figures),
+            )
+        )
+    return {"weights": weights, **figures}
