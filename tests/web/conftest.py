@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from factories import small_business, write_table
+from tenure.models.churn.tables import churn_scores
 from tenure.models.clv.tables import clv_scores
 from tenure.store import Store
-from tenure.web import auth, create_app, directory
-from tenure.web.tables import scores
+from tenure.web import auth, create_app, directory, scoring
 
 APR15 = dt.datetime(2024, 4, 15)
 
@@ -91,30 +91,42 @@ def web_store(store: Store, tmp_path: Path) -> Store:
             ],
         )
         conn.execute(
-            sa.insert(scores),
+            sa.insert(churn_scores),
             [
                 {
                     "customer_id": "c3",
+                    "scored_at": APR15,
                     "probability": 0.8,
-                    "risk_band": "high",
+                    "band": "high",
                     "reasons": json.dumps(["logins in the last 28 days: 3, down from 41"]),
-                    "health_score": 22.0,
+                    "health": 22.0,
                     "health_band": "red",
-                    "clv": 5400.0,
-                    "model": "test",
+                    "model_version": 1,
                 },
                 {
                     "customer_id": "c1",
+                    "scored_at": APR15,
                     "probability": 0.1,
-                    "risk_band": "low",
+                    "band": "low",
                     "reasons": json.dumps([]),
-                    "health_score": 81.0,
+                    "health": 81.0,
                     "health_band": "green",
-                    "clv": 900.0,
-                    "model": "test",
+                    "model_version": 1,
+                },
+                # An older score of c3 that the newer one replaces.
+                {
+                    "customer_id": "c3",
+                    "scored_at": dt.datetime(2024, 3, 1),
+                    "probability": 0.3,
+                    "band": "medium",
+                    "reasons": json.dumps([]),
+                    "health": 50.0,
+                    "health_band": "amber",
+                    "model_version": 1,
                 },
             ],
         )
+    scoring.refresh_scores(store)
     return store
 
 

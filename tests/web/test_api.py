@@ -164,6 +164,7 @@ def test_a_customer_360_holds_profile_subscriptions_mrr_history_and_scores(clien
     history = {p["month"]: p["mrr"] for p in body["mrr_history"]}
     assert history["2024-01-01"] == 100.0 and history["2024-02-01"] == 100.0 and history["2024-03-01"] == 150.0
     assert body["clv"]["clv"] == 900.0 and body["clv"]["expected_lifetime_months"] == 6.0
+    assert (body["score"]["probability"], body["score"]["band"], body["score"]["health"]) == (0.1, "low", 81.0)
     assert sum(a["events"] for a in body["activity"]) == 2
 
 

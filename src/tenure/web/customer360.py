@@ -9,9 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.errors import NotFoundError
+from tenure.models import health
+from tenure.models.churn.pipeline import latest_health_weights
 from tenure.models.clv.tables import clv_scores
 from tenure.store import Store
 from tenure.store.tables import customers, events, invoices, payments, responses, subscriptions, tickets
+from tenure.web.scoring import latest_churn
 from tenure.web.tables import assignments
 
 MAX_ROWS = 500
@@ -146,7 +149,8 @@ def customer_360(store: Store, customer_id: str, now: dt.datetime | None = None)
         "responses": answer_rows,
         "invoices": invoice_rows,
         "payments": payment_rows,
-        "score": None,
+        "score": latest_churn(store, customer_id),
+        "health_weights": latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS),
         "clv": dict(value._mapping) if value else None,
         "assignment": dict(assignment._mapping) if assignment else None,
     }

@@ -2,8 +2,9 @@
 
 On start, :class:`Background` (in a daemon thread) generates and imports the demo business when the
 store is empty and ``demo`` is on, rebuilds the customer directory, precomputes the metrics reports
-and cohort table (:mod:`tenure.metrics`), values every customer (:mod:`tenure.models.clv`), and
-fills the scores join cache. Pages show the steps and their state. After an import or an
+and cohort table (:mod:`tenure.metrics`), trains and back-tests the churn model and scores every
+customer (:mod:`tenure.models.churn`), values every customer (:mod:`tenure.models.clv`), and fills
+the scores join cache. Pages show the steps and their state. After an import or an
 API batch, :meth:`Background.refresh` reruns the steps that depend on the data (debounced).
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tenure.models import churn as churn_model
 from tenure.models.clv.scores import save_scores, score_customers
 from tenure.simulate import simulate
 from tenure.store import Store
@@ -32,7 +34,7 @@ DEMO_MONTHS = 24
 DEMO_SEED = 7
 
 
-STEPS = ("directory", "metrics", "cohorts", "clv", "scores")
+STEPS = ("directory", "metrics", "cohorts", "churn", "clv", "scores")
 """The refresh steps, in order (``demo`` comes first on an empty store)."""
 
 
@@ -169,6 +171,17 @@ class Background:
 
         self._run_step("metrics", metrics)
         self._run_step("cohorts", lambda: f"{len(figures.cohort_table(store)['cohorts'])} cohorts cached")
+
+        def churn() -> str:
+            with store.lock:
+                version, result = churn_model.train(store)
+                scored = churn_model.score(store)
+            figures_ = result.as_dict() if result is not None else {}
+            auc = figures_.get("auc")
+            tested = f", back-test AUC {auc:.2f}" if isinstance(auc, float) else ""
+            return f"model v{version} trained{tested}; {len(scored.frame):,} customers scored"
+
+        self._run_step("churn", churn)
 
         def clv() -> str:
             with store.lock:
