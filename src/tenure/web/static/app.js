@@ -38,7 +38,7 @@
       };
     },
     benchmarks: function (el, b) {
-      var labels = ["This period"].concat(Object.keys(b.industries)).concat(["Goal"]);
+      var labels = ["This period, annualised"].concat(Object.keys(b.industries)).concat(["Goal"]);
       var values = [b.crr_annual].concat(Object.values(b.industries)).concat([b.goal]);
       return {
         grid: { left: 140, right: 30, top: 10, bottom: 20 },
