@@ -42,6 +42,7 @@ fi
 if ! command -v java >/dev/null; then apt_install openjdk-17-jre-headless; fi
 # Debian's Chromium for the browser tests (never a downloaded browser build)
 if [[ ! -x /usr/bin/chromium ]]; then apt_install chromium; fi
+export TENURE_REQUIRE_BROWSER=1  # the browser tests (Playwright from the dev extra) must run, not skip
 
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

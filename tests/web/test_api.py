@@ -118,26 +118,42 @@ def test_customers_can_be_searched_filtered_sorted_and_paged(
     assert [c["customer_id"] for c in body["data"]] == expected
 
 
-def test_customers_behind_a_period_count_are_listed(client: TestClient, read_key: dict) -> None:
-    # March 2024: Ann moves 100 → 150 on 1 March (expansion); Cy started 1 February, active throughout.
-    r = client.get("/api/v1/customers?movement=expansion&start=2024-02-15&end=2024-03-15", headers=read_key)
-    assert [c["customer_id"] for c in r.json()["data"]] == ["c1"]
-    r = client.get("/api/v1/customers?movement=lost&start=2024-04-01&end=2024-05-01", headers=read_key)
-    assert [c["customer_id"] for c in r.json()["data"]] == ["c2"]
-    r = client.get("/api/v1/customers?movement=new&start=2024-02-01&end=2024-03-01", headers=read_key)
-    assert [c["customer_id"] for c in r.json()["data"]] == ["c3"]
+@pytest.mark.parametrize(
+    ("metric", "start", "end", "expected"),
+    [
+        # February 2024: Ann goes 100 → 150 on 1 March: the only expansion.
+        ("mrr_expansion", "2024-02-01", "2024-03-01", ["c1"]),
+        # April 2024: Bob's subscription ends 15 April: lost.
+        ("customers_lost", "2024-04-01", "2024-05-01", ["c2"]),
+        # January 2024: Bob starts 15 January and Cy on 1 February (= b): both new in (a, b].
+        ("customers_new", "2024-01-01", "2024-02-01", ["c3", "c2"]),
+        ("customers_end", "2024-03-01", "2024-04-01", ["c3", "c1", "c2"]),
+    ],
+)
+def test_customers_behind_a_figure_are_the_ones_metrics_explain_counts(
+    client: TestClient, read_key: dict, metric: str, start: str, end: str, expected: list[str]
+) -> None:
+    r = client.get(f"/api/v1/customers?metric={metric}&start={start}&end={end}", headers=read_key)
+    assert [c["customer_id"] for c in r.json()["data"]] == expected
 
 
-def test_a_movement_without_dates_names_the_missing_field(client: TestClient, read_key: dict) -> None:
-    r = client.get("/api/v1/customers?movement=lost&start=2024-04-01", headers=read_key)
+def test_customers_behind_a_figure_of_one_segment_are_that_segments(client: TestClient, read_key: dict) -> None:
+    r = client.get(
+        "/api/v1/customers?metric=customers_end&start=2024-03-01&end=2024-04-01&segment=smb", headers=read_key
+    )
+    assert [c["customer_id"] for c in r.json()["data"]] == ["c1", "c2"]
+
+
+def test_a_figure_without_dates_names_the_missing_field(client: TestClient, read_key: dict) -> None:
+    r = client.get("/api/v1/customers?metric=customers_lost&start=2024-04-01", headers=read_key)
     assert r.status_code == 422
     assert _error(r)["field"] == "end"
 
 
-def test_a_bad_query_parameter_names_it(client: TestClient, read_key: dict) -> None:
-    r = client.get("/api/v1/customers?per_page=0", headers=read_key)
+def test_an_unknown_figure_is_a_422_naming_the_field(client: TestClient, read_key: dict) -> None:
+    r = client.get("/api/v1/customers?metric=happiness&start=2024-04-01&end=2024-05-01", headers=read_key)
     assert r.status_code == 422
-    assert _error(r)["field"] == "per_page"
+    assert _error(r)["field"] == "metric"
 
 
 def test_a_customer_360_holds_profile_subscriptions_mrr_history_and_scores(client: TestClient, read_key: dict) -> None:
@@ -147,7 +163,8 @@ def test_a_customer_360_holds_profile_subscriptions_mrr_history_and_scores(clien
     assert [s["plan"] for s in body["subscriptions"]] == ["pro", "business"]
     history = {p["month"]: p["mrr"] for p in body["mrr_history"]}
     assert history["2024-01-01"] == 100.0 and history["2024-02-01"] == 100.0 and history["2024-03-01"] == 150.0
-    assert body["score"]["probability"] == 0.1
+    assert body["clv"]["clv"] == 900.0 and body["clv"]["expected_lifetime_months"] == 6.0
+    assert (body["score"]["probability"], body["score"]["band"], body["score"]["health"]) == (0.1, "low", 81.0)
     assert sum(a["events"] for a in body["activity"]) == 2
 
 
@@ -168,30 +185,49 @@ def test_clv_is_ranked_highest_first(client: TestClient, read_key: dict) -> None
     assert [(s["customer_id"], s["clv"]) for s in body["data"]] == [("c3", 5400.0), ("c1", 900.0)]
 
 
-def test_cohorts_count_customers_still_active_at_each_month_end(client: TestClient, read_key: dict) -> None:
+def test_cohorts_count_customers_still_active_at_each_later_month(client: TestClient, read_key: dict) -> None:
     body = client.get("/api/v1/cohorts", headers=read_key).json()
     table = {c["cohort"]: c for c in body["cohorts"]}
-    # January 2024: Ann (1 Jan, ongoing) and Bob (15 Jan to 15 Apr). Both are active at the ends of
-    # January, February and March; April is not over in the data (it ends 15 April), so it is not shown.
+    # January 2024: Ann (1 Jan, ongoing) and Bob (15 Jan to 15 Apr). Age k is the first instant of the
+    # k-th month after: both active on 1 Feb, 1 Mar, 1 Apr; on 1 May only Ann (the data ends in May).
     assert table["2024-01"]["size"] == 2
-    assert table["2024-01"]["customer_retention"] == [1.0, 1.0, 1.0]
-    # MRR at 1 Feb = 100 + 50; at 1 Mar Ann's business plan (150) has started: 150 + 50; 1 Apr the same.
-    assert table["2024-01"]["mrr_retention"] == [1.0, 200 / 150, 200 / 150]
+    assert table["2024-01"]["customer_retention"] == [1.0, 1.0, 1.0, 1.0, 0.5]
+    # MRR at first activation 100 + 50 = 150; 1 Feb 150; 1 Mar and 1 Apr 150 + 50; 1 May Ann's 150.
+    assert table["2024-01"]["mrr_retention"] == pytest.approx([1.0, 1.0, 200 / 150, 200 / 150, 1.0])
     # February: Cy alone, 1000 throughout.
-    assert table["2024-02"]["customer_retention"] == [1.0, 1.0]
+    assert table["2024-02"]["customer_retention"] == [1.0, 1.0, 1.0, 1.0]
 
 
-def test_metrics_say_plainly_when_they_are_not_computed(client: TestClient, read_key: dict) -> None:
-    from tenure.web import figures
+def test_cohorts_of_one_segment_hold_only_its_customers(client: TestClient, read_key: dict) -> None:
+    body = client.get("/api/v1/cohorts?segment=enterprise", headers=read_key).json()
+    assert [(c["cohort"], c["size"]) for c in body["cohorts"]] == [("2024-02", 1)]
 
-    r = client.get("/api/v1/metrics?start=2024-01-01&end=2024-04-01&period=month", headers=read_key)
-    assert r.status_code == 200
-    if figures.metrics_module() is None:
-        assert r.json()["status"] == "not_computed"
-        assert r.json()["periods"] == []
-    else:
-        assert r.json()["status"] == "ok"
-        assert len(r.json()["periods"]) == 3
+
+def test_metrics_of_a_month_are_the_hand_computed_ones(client: TestClient, read_key: dict) -> None:
+    r = client.get("/api/v1/metrics?start=2024-03-01&end=2024-05-01&period=month", headers=read_key)
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+    march, april = r.json()["periods"]
+    # March: 3 customers and 1,200 MRR at both ends; NPS from 10, 9, 8, 6 = (2 − 1) / 4 = +25.
+    assert (march["customers_start"], march["customers_end"], march["mrr_end"], march["crr"]) == (3, 3, 1200, 1)
+    assert march["nps"] == pytest.approx(25.0)
+    # April: Bob (50) lost. CRR (2 − 0) / 3; NRR 1,150 / 1,200; ARPA 1,150 / 2; LTV = 575 / (1/3).
+    assert (april["customers_lost"], april["mrr_churn"], april["mrr_end"]) == (1, 50, 1150)
+    assert april["crr"] == pytest.approx(2 / 3)
+    assert april["churn_rate"] == pytest.approx(1 / 3)
+    assert april["nrr"] == pytest.approx(1150 / 1200)
+    assert april["grr"] == pytest.approx(1150 / 1200)
+    assert april["arpa"] == pytest.approx(575)
+    assert april["arr"] == pytest.approx(13800)
+    assert april["ltv"] == pytest.approx(575 * 3)
+
+
+def test_metrics_of_one_segment_count_only_its_customers(client: TestClient, read_key: dict) -> None:
+    r = client.get("/api/v1/metrics?start=2024-04-01&end=2024-05-01&segment=smb", headers=read_key)
+    april = r.json()["periods"][0]
+    # smb: Ann 150 and Bob 50 on 1 April; Ann alone on 1 May.
+    assert (april["customers_start"], april["customers_end"], april["mrr_start"], april["mrr_end"]) == (2, 1, 200, 150)
+    assert april["crr"] == pytest.approx(1 / 2)
+    assert april["nrr"] == pytest.approx(150 / 200)
 
 
 def test_metrics_refuse_an_end_before_the_start(client: TestClient, read_key: dict) -> None:

@@ -25,12 +25,14 @@ def serve_command(
 ) -> None:
     """Serve the web app and the REST API.
 
-    On an empty store this loads the demo business, trains and scores the models, and creates a first
-    admin account whose email and password are printed once. Long work runs in the background; the
-    pages show its progress.
+    On an empty store this loads the demo business, precomputes the metrics, trains and scores the
+    models, and creates a first admin account whose email and password are printed once. Long work
+    runs in the background; the pages show its progress. The playbooks' scheduler runs in the same
+    process (``tenure.jobs``) and stops with the server.
     """
     import uvicorn
 
+    from tenure.jobs.scheduler import start_embedded
     from tenure.web import auth, create_app
 
     store = open_store(db)
@@ -48,4 +50,8 @@ def serve_command(
         f"API docs: http://{shown}:{port}/api/v1/docs  (keys: tenure apikeys create --scopes ingest,read)",
         flush=True,
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    scheduler = start_embedded(store.url)
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        scheduler.stop()

@@ -29,7 +29,7 @@ import pandas as pd
 from tenure.errors import ConfigurationError
 from tenure.metrics.activity import customer_states, first_activations, instants_table, subscription_rows
 from tenure.metrics.periods import add_months, as_datetime, month_start
-from tenure.metrics.report import default_range, resolve_settings, using_engine
+from tenure.metrics.report import default_range, in_segment, resolve_settings, using_engine
 from tenure.metrics.retention import count
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def cohort_table(
     settings: Settings | None = None,
     arrow: bool = False,
     spark_session: Any = None,
+    segment: str | None = None,
     **overrides: Any,
 ) -> pd.DataFrame | pa.Table:
     """Cohort retention: one row per (cohort, age in months).
@@ -146,7 +147,7 @@ def cohort_table(
     start, end
         Only cohorts whose first month is on or after ``start``; ages observed up to ``end``
         (default: the report's default range).
-    engine, settings, arrow, overrides
+    engine, settings, arrow, segment, overrides
         As for :func:`tenure.metrics.report`.
 
     Returns
@@ -163,7 +164,8 @@ def cohort_table(
     if by not in COHORT_BY:
         raise ConfigurationError(f"cannot group cohorts by {by!r}; expected one of {', '.join(COHORT_BY)}")
     cfg = resolve_settings(source, settings, overrides)
-    with using_engine(source, engine, spark_session) as eng:
+    with using_engine(source, engine, spark_session) as whole:
+        eng = in_segment(whole, segment)
         if end is None or start is None:
             d_start, d_end = default_range(eng)
             end = d_end if end is None else end

@@ -39,6 +39,7 @@ from tenure.metrics.periods import (
 from tenure.metrics.retention import customer_counts, ratio, transitions
 from tenure.metrics.revenue import movement_sums
 from tenure.settings import Settings
+from tenure.store.tables import CANONICAL
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -174,6 +175,39 @@ def using_engine(
         opened.close()
 
 
+CUSTOMER_KEYED = ("customers", "subscriptions", "events", "invoices", "tickets", "responses", "orders", "touches")
+"""The canonical tables with a ``customer_id``: what a segment restricts (``payments`` through their invoice)."""
+
+
+def in_segment(eng: Engine, segment: str | None) -> Engine:
+    """``eng`` seen through one ``customers.segment``: every customer's table keeps only that segment's
+    customers, so every metric defined over the engine's tables is the segment's, from the one definition.
+
+    ``costs`` and ``rates`` are not per customer and stay whole. ``None`` returns ``eng`` itself.
+
+    Examples
+    --------
+    >>> smb = in_segment(engine, "smb")                              # doctest: +SKIP
+    >>> smb.execute(smb.table("customers").count())                  # doctest: +SKIP
+    2
+    """
+    if segment is None:
+        return eng
+    c = eng.table("customers")
+    members = c.filter(c.segment == segment).select(member_id=c.customer_id)
+    view = Engine(eng.name, eng.backend, eng.store)
+    for name in CUSTOMER_KEYED:
+        if name not in CANONICAL:
+            continue
+        t = eng.table(name)
+        view._tables[name] = t.semi_join(members, t.customer_id == members.member_id)
+    inv = view._tables["invoices"]
+    pay = eng.table("payments")
+    ids = inv.select(inv_id=inv.invoice_id)
+    view._tables["payments"] = pay.semi_join(ids, pay.invoice_id == ids.inv_id)
+    return view
+
+
 def resolve_settings(source: Store | Engine, settings: Settings | None, overrides: dict) -> Settings:
     """The settings in force: ``settings`` (else the store's), with keyword overrides on top."""
     store = source.store if isinstance(source, Engine) else source
@@ -225,6 +259,7 @@ def report(
     arrow: bool = False,
     spark_session: Any = None,
     engagement: bool = True,
+    segment: str | None = None,
     **overrides: Any,
 ) -> pd.DataFrame | pa.Table:
     """Every metric of DESIGN §4 for each period of ``[start, end)``.
@@ -248,6 +283,9 @@ def report(
         Compute ``dau_mau`` (default). It is the one metric that reads every event in the range; with
         tens of millions of events in a SQLite store, ``engagement=False`` (``dau_mau`` null) keeps a
         report to the subscription tables.
+    segment
+        Only the customers whose ``customers.segment`` is this (see :func:`in_segment`); retention
+        costs stay the business's whole, so ``crc`` is then null.
 
     Returns
     -------
@@ -261,9 +299,12 @@ def report(
     [200, 20, 0.1]
     """
     cfg = resolve_settings(source, settings, overrides)
-    with using_engine(source, engine, spark_session) as eng:
+    with using_engine(source, engine, spark_session) as whole:
+        eng = in_segment(whole, segment)
         points = _points(eng, start, end, period)
         figures = period_figures(eng, cfg, points, engagement)
+        if segment is not None:
+            figures["cost_rows"] = 0
     frame = derive(figures, points, cfg)
     if arrow:
         import pyarrow as pa

@@ -9,9 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.errors import NotFoundError
+from tenure.models import health
+from tenure.models.churn.pipeline import latest_health_weights
+from tenure.models.clv.tables import clv_scores
 from tenure.store import Store
 from tenure.store.tables import customers, events, invoices, payments, responses, subscriptions, tickets
-from tenure.web.tables import assignments, scores
+from tenure.web.scoring import latest_churn
+from tenure.web.tables import assignments
 
 MAX_ROWS = 500
 
@@ -127,14 +131,9 @@ def customer_360(store: Store, customer_id: str, now: dt.datetime | None = None)
             .order_by(payments.c.attempted_at.desc())
             .limit(MAX_ROWS),
         )
-        score = conn.execute(sa.select(scores).where(scores.c.customer_id == customer_id)).first()
+        value = conn.execute(sa.select(clv_scores).where(clv_scores.c.customer_id == customer_id)).first()
         assignment = conn.execute(sa.select(assignments).where(assignments.c.customer_id == customer_id)).first()
     until = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    score_d = dict(score._mapping) if score else None
-    if score_d:
-        score_d["reasons"] = json.loads(score_d["reasons"]) if score_d.get("reasons") else []
-        comps = score_d.get("health_components")
-        score_d["health_components"] = json.loads(comps) if comps else {}
     active_mrr = sum(
         s["mrr"] for s in subs if s["start_date"] <= until and (s["end_date"] is None or s["end_date"] > until)
     )
@@ -150,6 +149,8 @@ def customer_360(store: Store, customer_id: str, now: dt.datetime | None = None)
         "responses": answer_rows,
         "invoices": invoice_rows,
         "payments": payment_rows,
-        "score": score_d,
+        "score": latest_churn(store, customer_id),
+        "health_weights": latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS),
+        "clv": dict(value._mapping) if value else None,
         "assignment": dict(assignment._mapping) if assignment else None,
     }

@@ -3,8 +3,8 @@
 :func:`rebuild` recomputes ``web_customer_index`` from the canonical tables in DuckDB (MRR now, plan,
 active or not) and swaps it in one transaction; the app runs it after each import and API batch.
 :func:`list_customers` pages through it joined with the latest scores and CSM assignments.
-:func:`period_members` gives the customers behind a period's counts (DESIGN §4's movements), so
-every number on the overview links to its customers.
+A list narrowed to the customers behind a figure takes their ids from
+:func:`tenure.web.figures.members` (that is, :func:`tenure.metrics.explain`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -32,19 +32,6 @@ SORTS = {
     "clv": scores.c.clv,
     "since": customer_index.c.first_start,
 }
-Movement = Literal["active_start", "active_end", "new", "reactivated", "lost", "retained", "expansion", "contraction"]
-MOVEMENTS: tuple[str, ...] = (
-    "active_start",
-    "active_end",
-    "new",
-    "reactivated",
-    "lost",
-    "retained",
-    "expansion",
-    "contraction",
-)
-
-
 _generation = 0
 _memo: dict[tuple, Any] = {}
 
@@ -137,57 +124,6 @@ def _replace_index(store: Store, rows: Any) -> None:
         conn.close()
 
 
-def _period_flags(a: dt.datetime, b: dt.datetime, count_free: bool) -> sa.Subquery:
-    def active_at(t: dt.datetime) -> sa.ColumnElement:
-        return sa.and_(
-            subscriptions.c.start_date <= t,
-            sa.or_(subscriptions.c.end_date.is_(None), subscriptions.c.end_date > t),
-        )
-
-    mrr_a = sa.func.sum(sa.case((active_at(a), subscriptions.c.mrr), else_=0.0))
-    mrr_b = sa.func.sum(sa.case((active_at(b), subscriptions.c.mrr), else_=0.0))
-    rows_a = sa.func.sum(sa.case((active_at(a), 1), else_=0))
-    rows_b = sa.func.sum(sa.case((active_at(b), 1), else_=0))
-    return (
-        sa.select(
-            subscriptions.c.customer_id,
-            mrr_a.label("mrr_a"),
-            mrr_b.label("mrr_b"),
-            (rows_a if count_free else mrr_a).label("on_a"),
-            (rows_b if count_free else mrr_b).label("on_b"),
-            sa.func.min(subscriptions.c.start_date).label("first_start"),
-        )
-        .group_by(subscriptions.c.customer_id)
-        .subquery("period_flags")
-    )
-
-
-def period_members(store: Store, movement: str, start: dt.datetime, end: dt.datetime) -> sa.Select:
-    """A query of the ``customer_id`` s behind one of a period's counts.
-
-    ``movement`` is ``active_start`` (S), ``active_end`` (E), ``new`` (N), ``reactivated`` (R),
-    ``lost``, ``retained`` (S ∩ E), ``expansion`` or ``contraction`` (MRR up or down among S ∩ E),
-    as DESIGN §4 defines them for the period [start, end).
-    """
-    f = _period_flags(start, end, store.settings.count_free_customers)
-    on_a, on_b = f.c.on_a > 0, f.c.on_b > 0
-    conditions: dict[str, Any] = {
-        "active_start": on_a,
-        "active_end": on_b,
-        "new": sa.and_(on_b, f.c.first_start >= start, f.c.first_start < end),
-        "reactivated": sa.and_(on_b, sa.not_(on_a), f.c.first_start < start),
-        "lost": sa.and_(on_a, sa.not_(on_b)),
-        "retained": sa.and_(on_a, on_b),
-        "expansion": sa.and_(on_a, on_b, f.c.mrr_b > f.c.mrr_a),
-        "contraction": sa.and_(on_a, on_b, f.c.mrr_b < f.c.mrr_a),
-    }
-    if movement not in conditions:
-        from tenure.errors import ConfigurationError
-
-        raise ConfigurationError(f"movement {movement!r}: expected one of {', '.join(MOVEMENTS)}")
-    return sa.select(f.c.customer_id).where(conditions[movement])
-
-
 @dataclass
 class CustomerQuery:
     """Search, filters, sort and page of the customers list."""
@@ -199,9 +135,8 @@ class CustomerQuery:
     risk_band: str | None = None
     health_band: str | None = None
     status: str | None = None
-    movement: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    members: list[str] | None = None
+    """Only these customers (the ones behind a figure, from :func:`tenure.web.figures.members`)."""
     sort: str = "mrr"
     order: str = "desc"
     page: int = 1
@@ -254,8 +189,9 @@ def _base(store: Store, query: CustomerQuery, joined: bool = True) -> sa.Select:
         sel = sel.where(customer_index.c.active == sa.true())
     elif query.status == "inactive":
         sel = sel.where(customer_index.c.active == sa.false())
-    if query.movement and query.start and query.end:
-        sel = sel.where(customer_index.c.customer_id.in_(period_members(store, query.movement, query.start, query.end)))
+    if query.members is not None:
+        ids: sa.BindParameter[str] = sa.bindparam("members", query.members, expanding=True, literal_execute=True)
+        sel = sel.where(customer_index.c.customer_id.in_(ids))
     return sel
 
 

@@ -2,7 +2,9 @@
 
 On start, :class:`Background` (in a daemon thread) generates and imports the demo business when the
 store is empty and ``demo`` is on, rebuilds the customer directory, precomputes the metrics reports
-and cohort table, and scores customers. Pages show the steps and their state. After an import or an
+and cohort table (:mod:`tenure.metrics`), trains and back-tests the churn model and scores every
+customer (:mod:`tenure.models.churn`), values every customer (:mod:`tenure.models.clv`), and fills
+the scores join cache. Pages show the steps and their state. After an import or an
 API batch, :meth:`Background.refresh` reruns the steps that depend on the data (debounced).
 """
 
@@ -19,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tenure.models import churn as churn_model
+from tenure.models.clv.scores import save_scores, score_customers
+from tenure.simulate import simulate
 from tenure.store import Store
 from tenure.web import directory, figures, scoring
 
@@ -29,14 +34,14 @@ DEMO_MONTHS = 24
 DEMO_SEED = 7
 
 
-class Unavailable(RuntimeError):
-    """A step cannot run because the module it needs is not installed (not an error of the data)."""
+STEPS = ("directory", "metrics", "cohorts", "churn", "clv", "scores")
+"""The refresh steps, in order (``demo`` comes first on an empty store)."""
 
 
 @dataclass
 class Step:
     name: str
-    state: str = "pending"  # pending, running, done, failed, unavailable
+    state: str = "pending"  # pending, running, done, failed
     message: str = ""
     seconds: float | None = None
 
@@ -62,23 +67,8 @@ class Status:
 
 
 def generate_demo(folder: Path, customers: int, months: int, seed: int) -> None:
-    """Write the demo business with ``tenure demo`` (the simulator issue's command)."""
-    import typer.main
-
-    from tenure.cli import _mount, app
-
-    _mount()
-    command = typer.main.get_command(app)
-    args = ["demo", str(folder), "--customers", str(customers), "--months", str(months), "--seed", str(seed)]
-    command.main(args, standalone_mode=False)
-
-
-def demo_available() -> bool:
-    try:
-        import tenure.simulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Write the demo business (:func:`tenure.simulate.simulate`) as canonical files in ``folder``."""
+    simulate(customers=customers, months=months, seed=seed).write(folder)
 
 
 class Background:
@@ -98,9 +88,6 @@ class Background:
         started = time.perf_counter()
         try:
             message = fn() or ""
-        except Unavailable as exc:
-            self.status.set(name, "unavailable", str(exc), time.perf_counter() - started)
-            return False
         except Exception as exc:
             log.exception("background step %s failed", name)
             self.status.set(name, "failed", str(exc).splitlines()[0][:300], time.perf_counter() - started)
@@ -135,7 +122,7 @@ class Background:
     def setup(self, demo: bool = False, demo_customers: int = DEMO_CUSTOMERS) -> None:
         """Start the first-run work in the background (demo data when the store is empty)."""
         with self._lock:
-            names = ["directory", "metrics", "cohorts", "scores"]
+            names = list(STEPS)
             if demo and not self.store.counts()["customers"]:
                 self._demo = demo_customers
                 names.insert(0, "demo")
@@ -164,10 +151,6 @@ class Background:
                 return
 
     def _load_demo(self, customers: int) -> str:
-        if not demo_available():
-            raise Unavailable(
-                "the demo simulator (tenure.simulate) is not installed yet; import a dataset on the Import page"
-            )
         with tempfile.TemporaryDirectory(prefix="tenure-demo-") as tmp:
             folder = Path(tmp) / "demo"
             generate_demo(folder, customers, DEMO_MONTHS, DEMO_SEED)
@@ -182,17 +165,29 @@ class Background:
         at = directory.as_of(store)
 
         def metrics() -> str:
-            if figures.metrics_module() is None:
-                raise Unavailable("the metrics module (tenure.metrics) is not installed yet")
             figures.clear_cache(store)
             keys = figures.precompute(store, at, directory.facets(store)["segment"][:12])
             return f"{len(keys)} reports cached (as of {at:%Y-%m-%d})"
 
         self._run_step("metrics", metrics)
+        self._run_step("cohorts", lambda: f"{len(figures.cohort_table(store)['cohorts'])} cohorts cached")
 
-        def cohorts() -> str:
-            figures.clear_cache_prefix(store, "cohorts:")
-            return f"{len(figures.cohort_table(store, at)['cohorts'])} cohorts cached"
+        def churn() -> str:
+            with store.lock:
+                version, result = churn_model.train(store)
+                scored = churn_model.score(store)
+            figures_ = result.as_dict() if result is not None else {}
+            auc = figures_.get("auc")
+            tested = f", back-test AUC {auc:.2f}" if isinstance(auc, float) else ""
+            return f"model v{version} trained{tested}; {len(scored.frame):,} customers scored"
 
-        self._run_step("cohorts", cohorts)
-        self._run_step("scores", lambda: "; ".join(f"{k}: {v}" for k, v in scoring.refresh_scores(store).items()))
+        self._run_step("churn", churn)
+
+        def clv() -> str:
+            with store.lock:
+                values = score_customers(store)
+                n = save_scores(store, values)
+            return f"{n:,} customers valued as of {values.as_of:%Y-%m-%d}"
+
+        self._run_step("clv", clv)
+        self._run_step("scores", lambda: f"{scoring.refresh_scores(store):,} customers in the list cache")

@@ -156,6 +156,26 @@ class ScorePage(BaseModel):
     total: int
 
 
+class ClvRow(BaseModel):
+    """One customer's row of ``clv_scores`` (``tenure clv score``)."""
+
+    customer_id: str
+    as_of: str
+    clv: float
+    subscription_clv: float | None = None
+    expected_lifetime_months: float | None = None
+    renewal_probability: float | None = None
+    order_clv: float | None = None
+    p_alive: float | None = None
+    expected_orders: float | None = None
+
+
+class ClvPage(BaseModel):
+    status: str = Field(description="`ok`, or `not_computed` when no customer has been valued yet.")
+    data: list[ClvRow]
+    total: int
+
+
 class SegmentMessage(BaseModel):
     """One call of Segment's HTTP tracking API (track, identify, group, page, screen)."""
 

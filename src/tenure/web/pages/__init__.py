@@ -1,6 +1,6 @@
 """Server-rendered pages (Jinja2 + HTMX); one module per page."""
 
-from tenure.web.pages import at_risk, cohorts, customers, imports, login, overview, settings, status
+from tenure.web.pages import at_risk, cohorts, customers, imports, login, overview, settings, status, unsubscribe
 
 routers = [
     login.router,
@@ -11,6 +11,7 @@ routers = [
     settings.router,
     imports.router,
     status.router,
+    unsubscribe.router,
 ]
 
 __all__ = ["routers"]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tenure.reports import Chart, Report, charts
-from tenure.web import directory, scoring
+from tenure.web import directory
 from tenure.web.deps import CurrentUser, StoreDep, Writer, csrf_protect
 from tenure.web.errors import PageError
 from tenure.web.pages.exports import report_download, rows_table
@@ -100,7 +100,6 @@ def show_at_risk(
         csms=csms,
         params={"segment": segment or "", "band": band or "", "limit": limit},
         facets=directory.facets(store),
-        churn_installed=scoring.churn_available(),
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from tenure.errors import NotFoundError
-from tenure.web import directory
+from tenure.web import directory, figures
 from tenure.web.customer360 import customer_360
 from tenure.web.deps import CurrentUser, StoreDep
 from tenure.web.errors import PageError
@@ -34,16 +34,29 @@ LIST_COLUMNS = [
     "clv",
     "csm",
 ]
-MOVEMENT_LABELS = {
-    "active_start": "active at the start of the period",
-    "active_end": "active at the end of the period",
-    "new": "new in the period",
-    "reactivated": "reactivated in the period",
-    "lost": "lost in the period",
-    "retained": "retained through the period",
-    "expansion": "who expanded in the period",
-    "contraction": "who contracted in the period",
+METRIC_LABELS = {
+    "customers_start": "customers at the start of the period",
+    "customers_end": "customers at the end of the period",
+    "customers_new": "new customers",
+    "customers_reactivated": "reactivated customers",
+    "customers_lost": "customers lost",
+    "customers_retained": "customers retained",
+    "mrr_start": "MRR at the start",
+    "mrr_end": "MRR at the end",
+    "mrr_new": "new MRR",
+    "mrr_reactivation": "reactivation MRR",
+    "mrr_expansion": "expansion MRR",
+    "mrr_contraction": "contraction MRR",
+    "mrr_churn": "churned MRR",
+    "crr": "the CRR",
+    "nrr": "the NRR",
+    "grr": "the GRR",
+    "arr": "the ARR",
+    "arpa": "the ARPA",
+    "ltv": "the LTV",
+    "nps": "the NPS",
 }
+"""How the list names the figure it was narrowed to (other metrics are named by their key)."""
 
 
 def _date(v: str | None) -> dt.datetime | None:
@@ -67,7 +80,7 @@ def show_customers(
     risk_band: Annotated[str | None, Query(max_length=20)] = None,
     health_band: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
-    movement: Annotated[str | None, Query(max_length=20)] = None,
+    metric: Annotated[str | None, Query(max_length=40)] = None,
     start: Annotated[str | None, Query(max_length=20)] = None,
     end: Annotated[str | None, Query(max_length=20)] = None,
     sort: Annotated[str, Query(max_length=20)] = "mrr",
@@ -76,8 +89,12 @@ def show_customers(
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Literal["html", "csv", "xlsx"] = "html",
 ) -> Response:
-    if movement and movement not in directory.MOVEMENTS:
-        raise PageError(422, f"unknown movement {movement!r}")
+    members = None
+    if metric:
+        a, b = _date(start), _date(end)
+        if metric not in figures.DRILLABLE or a is None or b is None or b <= a:
+            raise PageError(422, f"cannot list the customers behind {metric!r} from {start!r} to {end!r}")
+        members = figures.members(store, metric, a, b, segment or None)
     query = directory.CustomerQuery(
         q=q,
         segment=segment or None,
@@ -86,9 +103,7 @@ def show_customers(
         risk_band=risk_band or None,
         health_band=health_band or None,
         status=status or None,
-        movement=movement or None,
-        start=_date(start),
-        end=_date(end),
+        members=members,
         sort=sort if sort in directory.SORTS else "mrr",
         order=order,
         page=page,
@@ -106,7 +121,7 @@ def show_customers(
         "risk_band": risk_band or "",
         "health_band": health_band or "",
         "status": status or "",
-        "movement": movement or "",
+        "metric": metric or "",
         "start": start or "",
         "end": end or "",
         "sort": query.sort,
@@ -121,7 +136,7 @@ def show_customers(
         "pages": pages,
         "params": params,
         "facets": directory.facets(store),
-        "movement_label": MOVEMENT_LABELS.get(movement or ""),
+        "metric_label": METRIC_LABELS.get(metric or "", metric) if metric else None,
         "empty_index": total == 0 and directory.index_is_empty(store),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-table":

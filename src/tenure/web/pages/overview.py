@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from tenure import metrics
 from tenure.web import directory, figures
 from tenure.web.deps import CurrentUser, StoreDep
 from tenure.web.pages.render import render
@@ -31,14 +32,13 @@ def overview_data(store: Any, period: str, segment: str | None, end: str | None)
     trend = [
         {
             "end": str(p.get("end", ""))[:10],
-            "mrr": figures._metric(p, "mrr"),
-            "customers": figures._metric(p, "customers"),
+            "mrr": figures._metric(p, "mrr_end"),
+            "customers": figures._metric(p, "customers_end"),
             "nps": figures._metric(p, "nps"),
             "crr": figures._metric(p, "crr"),
         }
         for p in mperiods
     ]
-    crr = figures._metric(current, "crr")
     industry = store.settings.industry
     return {
         "period": period,
@@ -48,13 +48,12 @@ def overview_data(store: Any, period: str, segment: str | None, end: str | None)
         "current": current,
         "tiles": tiles,
         "has_metrics": bool(periods),
-        "metrics_installed": figures.metrics_module() is not None,
         "directory": dir_figures,
         "as_of": directory.as_of(store),
         "waterfall": figures.waterfall(current),
         "trend": trend,
-        "benchmarks": figures.benchmarks(crr, industry),
-        "definitions": (current or {}).get("definitions") or (report or {}).get("definitions"),
+        "benchmarks": figures.benchmarks(current, industry),
+        "definitions": metrics.DEFINITIONS,
     }
 
 
@@ -98,7 +97,7 @@ def overview_report(data: dict[str, Any], currency: str) -> Any:
             ("MRR (now)", money(d["mrr"], currency), ""),
             ("ARR (now)", money(d["arr"], currency), ""),
         ]
-        report.notes.append("Period metrics are not computed yet: the metrics module is not installed.")
+        report.notes.append("Period metrics are being computed; the figures are the customer directory's, now.")
     if data["waterfall"]:
         steps = data["waterfall"]
         report.charts.append(
@@ -119,13 +118,13 @@ def overview_report(data: dict[str, Any], currency: str) -> Any:
         if any(t["nps"] is not None for t in trend):
             report.charts.append(Chart("NPS trend", charts.lines(x, {"NPS": [t["nps"] for t in trend]})))
     bench = data["benchmarks"]
-    if bench["crr"] is not None:
-        labels = ["Tenure (this period)", *bench["industries"].keys(), "goal"]
-        values = [100 * bench["crr"], *(100 * v for v in bench["industries"].values()), 100 * bench["goal"]]
+    if bench["crr_annual"] is not None:
+        labels = ["Tenure (annualised)", *bench["industries"].keys(), "goal"]
+        values = [100 * bench["crr_annual"], *(100 * v for v in bench["industries"].values()), 100 * bench["goal"]]
         report.charts.append(
             Chart(
                 "CRR against industry benchmarks (HubSpot)",
-                charts.bars(labels, values, "CRR (%)", "Tenure (this period)"),
+                charts.bars(labels, values, "CRR (%)", "Tenure (annualised)"),
             )
         )
     if data["has_metrics"]:

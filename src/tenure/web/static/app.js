@@ -9,8 +9,9 @@
   function pct(v) { return v == null ? "—" : (100 * v).toFixed(1) + "%"; }
   var BLUE = "#2563eb", GREEN = "#16a34a", RED = "#dc2626", GREY = "#94a3b8";
 
-  function customersUrl(movement, start, end) {
-    var q = new URLSearchParams({ movement: movement, start: start, end: end });
+  function customersUrl(metric, start, end, segment) {
+    var q = new URLSearchParams({ metric: metric, start: start, end: end });
+    if (segment) q.set("segment", segment);
     return "/customers?" + q.toString();
   }
 
@@ -37,8 +38,8 @@
       };
     },
     benchmarks: function (el, b) {
-      var labels = ["This period"].concat(Object.keys(b.industries)).concat(["Goal"]);
-      var values = [b.crr].concat(Object.values(b.industries)).concat([b.goal]);
+      var labels = ["This period, annualised"].concat(Object.keys(b.industries)).concat(["Goal"]);
+      var values = [b.crr_annual].concat(Object.values(b.industries)).concat([b.goal]);
       return {
         grid: { left: 140, right: 30, top: 10, bottom: 20 },
         tooltip: { formatter: function (p) { return p.name + ": " + pct(p.value); } },
@@ -106,7 +107,7 @@
       if (el.dataset.chart === "waterfall") {
         chart.on("click", function (p) {
           var s = d[p.dataIndex];
-          if (s && s.movement && el.dataset.start) window.location.href = customersUrl(s.movement, el.dataset.start, el.dataset.end);
+          if (s && s.metric && el.dataset.start) window.location.href = customersUrl(s.metric, el.dataset.start, el.dataset.end, el.dataset.segment);
         });
       }
       window.addEventListener("resize", function () { chart.resize(); });

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from tenure.errors import NotFoundError
-from tenure.web import directory
+from tenure.web import directory, figures
 from tenure.web.api.ingesting import ingest
 from tenure.web.api.schemas import BATCH_MODELS, ERROR_RESPONSES, CustomerPage, IngestResult
 from tenure.web.customer360 import customer_360
@@ -20,23 +20,27 @@ router = APIRouter(prefix="/customers", tags=["customers"], responses=ERROR_RESP
 
 CustomersBatch = BATCH_MODELS["customers"]
 Sort = Literal["name", "customer_id", "mrr", "segment", "plan", "country", "risk", "health", "clv", "since"]
-MovementParam = Literal[
-    "active_start", "active_end", "new", "reactivated", "lost", "retained", "expansion", "contraction"
-]
 
 
 def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, dt.datetime | dt.date) else v
 
 
-def _start_end(start: dt.date | None, end: dt.date | None, movement: str | None) -> tuple[Any, Any]:
-    if movement is None:
+def _start_end(start: dt.date | None, end: dt.date | None, metric: str | None) -> tuple[Any, Any]:
+    if metric is None:
         return None, None
+    if metric not in figures.DRILLABLE:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"cannot list the customers behind {metric!r}; expected one of " + ", ".join(figures.DRILLABLE),
+            "metric",
+        )
     if start is None or end is None:
         raise ApiError(
             422,
             "invalid_input",
-            "movement needs both start and end dates",
+            "metric needs both start and end dates",
             "start" if start is None else "end",
         )
     if end <= start:
@@ -55,8 +59,13 @@ def list_customers(
     risk_band: Annotated[Literal["high", "medium", "low"] | None, Query()] = None,
     health_band: Annotated[Literal["red", "amber", "green"] | None, Query()] = None,
     status: Annotated[Literal["active", "inactive"] | None, Query()] = None,
-    movement: Annotated[
-        MovementParam | None, Query(description="Customers behind a period's count (needs start and end).")
+    metric: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Only the customers behind this metric of the period [start, end) "
+            "(a report key such as customers_lost or mrr_expansion; see tenure.metrics.explain).",
+        ),
     ] = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -66,7 +75,8 @@ def list_customers(
     per_page: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
     """Customers with their MRR now, plan, risk and health, searchable, filterable and sortable."""
-    a, b = _start_end(start, end, movement)
+    a, b = _start_end(start, end, metric)
+    members = None if metric is None else figures.members(store, metric, a, b, segment)
     query = directory.CustomerQuery(
         q=q,
         segment=segment,
@@ -75,9 +85,7 @@ def list_customers(
         risk_band=risk_band,
         health_band=health_band,
         status=status,
-        movement=movement,
-        start=a,
-        end=b,
+        members=members,
         sort=sort,
         order=order,
         page=page,

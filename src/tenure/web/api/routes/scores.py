@@ -1,4 +1,8 @@
-"""``/api/v1/scores`` and ``/api/v1/clv``: the models' latest figures per customer."""
+"""``/api/v1/scores`` and ``/api/v1/clv``: the models' latest figures per customer.
+
+CLV is read from the CLV model's own table (``clv_scores``); churn scores from the list cache
+``web_scores`` (a copy of the models' tables side by side, see :mod:`tenure.web.scoring`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
-from tenure.web.api.schemas import ERROR_RESPONSES, ScorePage
+from tenure.models.clv.tables import clv_scores
+from tenure.web.api.schemas import ERROR_RESPONSES, ClvPage, ScorePage
 from tenure.web.deps import ReadKey, StoreDep
 from tenure.web.tables import scores
 
@@ -46,12 +51,19 @@ def list_scores(
     return _page(store, where, scores.c.probability.desc(), limit, offset)
 
 
-@router.get("/clv", response_model=ScorePage, summary="Customer lifetime value per customer")
+@router.get("/clv", response_model=ClvPage, summary="Customer lifetime value per customer")
 def list_clv(
     store: StoreDep,
     key: ReadKey,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    """Customers ranked by CLV, with P(alive) where the model gives it."""
-    return _page(store, [scores.c.clv.is_not(None)], scores.c.clv.desc(), limit, offset)
+    """Customers ranked by CLV (``tenure clv score``), with P(alive) where the order model gives it."""
+    c = clv_scores.c
+    with store.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(clv_scores)).scalar_one()
+        rows = conn.execute(
+            sa.select(clv_scores).order_by(c.clv.desc(), c.customer_id).limit(limit).offset(offset)
+        ).mappings()
+        data = [{**{k: v for k, v in r.items() if k != "computed_at"}, "as_of": r["as_of"].isoformat()} for r in rows]
+    return {"status": "ok" if total else "not_computed", "data": data, "total": int(total)}
