@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 
 from factories import write_table
 from tenure.actions.fields import customer_fields, records
+from tenure.models.churn.tables import churn_scores
 from tenure.store import Store
 
 
@@ -93,17 +95,20 @@ def test_fields_read_the_latest_churn_score_before_the_date_when_a_model_wrote_o
     store: Store, tmp_path: Path
 ) -> None:
     _business(store, tmp_path / "data")
+    rows = [("2025-05-01", 0.2, "low"), ("2025-05-30", 0.7, "high"), ("2025-07-01", 0.1, "low")]
     with store.engine.begin() as conn:
         conn.execute(
-            sa.text(
-                "CREATE TABLE churn_scores (customer_id TEXT, scored_at TIMESTAMP, probability FLOAT, risk_band TEXT)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO churn_scores VALUES ('c1', '2025-05-01', 0.2, 'low'), "
-                "('c1', '2025-05-30', 0.7, 'high'), ('c1', '2025-07-01', 0.1, 'low')"
-            )
+            sa.insert(churn_scores),
+            [
+                {
+                    "customer_id": "c1",
+                    "scored_at": dt.datetime.fromisoformat(day),
+                    "probability": p,
+                    "band": band,
+                    "model_version": 1,
+                }
+                for day, p, band in rows
+            ],
         )
     rows = {r["customer_id"]: r for r in records(customer_fields(store, "2025-06-01"))}
     assert rows["c1"]["risk_band"] == "high" and rows["c1"]["churn_probability"] == pytest.approx(0.7)

@@ -23,6 +23,7 @@ from tenure.actions.runner import run_playbook
 from tenure.actions.tags import customer_tags
 from tenure.actions.tasks import open_tasks
 from tenure.errors import ActionError
+from tenure.models.churn.tables import churn_scores
 from tenure.store import Store
 
 
@@ -154,9 +155,18 @@ def test_the_upgrade_offer_never_reaches_a_customer_at_risk(sqlite_store: Store,
     write_table(folder, "events", ["customer_id", "event_type", "occurred_at", "user_id"], events)
     sqlite_store.import_folder(folder)
     with sqlite_store.engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE churn_scores (customer_id TEXT, scored_at TIMESTAMP, risk_band TEXT)"))
         conn.execute(
-            sa.text("INSERT INTO churn_scores VALUES ('c1', '2025-05-30', 'low'), ('c2', '2025-05-30', 'high')")
+            sa.insert(churn_scores),
+            [
+                {
+                    "customer_id": c,
+                    "scored_at": dt.datetime(2025, 5, 30),
+                    "probability": p,
+                    "band": band,
+                    "model_version": 1,
+                }
+                for c, p, band in (("c1", 0.05, "low"), ("c2", 0.6, "high"))
+            ],
         )
     pb = builtin("upgrade-offer")
     result = run_playbook(sqlite_store, pb, "2025-06-02", dry_run=True)

@@ -334,27 +334,14 @@ def _add_event_type_counts(con: Any, frame: pd.DataFrame, ts: str, since30: str)
 
 
 def _add_scores(con: Any, frame: pd.DataFrame, ts: str) -> pd.DataFrame:
-    frame["risk_band"] = None
-    frame["churn_probability"] = np.nan
-    frame["health_score"] = np.nan
-    if not _has_table(con, "churn_scores"):
-        return frame
-    cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE store.churn_scores)").fetchall()}
-    time_col = next((c for c in ("scored_at", "as_of", "created_at", "score_date") if c in cols), None)
-    picks = {
-        "risk_band": next((c for c in ("risk_band", "band", "risk") if c in cols), None),
-        "churn_probability": next((c for c in ("churn_probability", "probability", "p_churn") if c in cols), None),
-        "health_score": next((c for c in ("health_score", "health") if c in cols), None),
-    }
-    if "customer_id" not in cols or not any(picks.values()):
-        return frame
-    where = f"WHERE CAST({time_col} AS TIMESTAMP) < {ts}" if time_col else ""
-    order = time_col or "1"
-    select = ", ".join(f"arg_max({src}, {order}) AS {dst}" for dst, src in picks.items() if src)
-    scores = con.execute(f"SELECT customer_id, {select} FROM store.churn_scores {where} GROUP BY customer_id").df()
-    frame = frame.drop(columns=[c for c in picks if picks[c]]).merge(scores, on="customer_id", how="left")
-    if "risk_band" in scores.columns:
-        frame["risk_band"] = frame["risk_band"].astype(object).where(frame["risk_band"].notna(), None)
+    """The latest churn score before ``ts`` (``tenure.models.churn``'s ``churn_scores``), if any."""
+    scores = con.execute(f"""
+        SELECT customer_id, arg_max(band, scored_at) AS risk_band,
+               arg_max(probability, scored_at) AS churn_probability, arg_max(health, scored_at) AS health_score
+        FROM store.churn_scores WHERE scored_at < {ts} GROUP BY customer_id
+    """).df()
+    frame = frame.merge(scores, on="customer_id", how="left")
+    frame["risk_band"] = frame["risk_band"].astype(object).where(frame["risk_band"].notna(), None)
     return frame
 
 

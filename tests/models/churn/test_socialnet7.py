@@ -24,7 +24,8 @@ from tenure.models.survival import retention_curves
 from tenure.store import Store
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "socialnet7_sample"
-pytestmark = pytest.mark.slow
+# One worker runs the module: its tests share one trained store, in order.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("socialnet7")]
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,9 @@ def test_health_fit_learns_non_negative_weights_that_scoring_then_uses(store: St
     assert latest_health_weights(store) == weights
 
 
-def test_cli_score_writes_csv_with_reasons(store: Store) -> None:
+def test_cli_score_writes_csv_with_reasons(store: Store, features) -> None:  # type: ignore[no-untyped-def]
+    if not versions(store):
+        train(store, ChurnConfig.from_store(store), fs=features)
     _mount()
     result = CliRunner().invoke(
         app, ["churn", "score", "--db", store.url, "--format", "csv", "--limit", "5", "--no-save"]
