@@ -21,21 +21,22 @@ if [[ ! -f $stamp ]]; then
 fi
 
 # PostgreSQL: use the server on 127.0.0.1:5432 when it answers, else install and start Debian's
-if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if ! listening 5432; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi
   v=$(ls /etc/postgresql | sort -n | tail -1)
   conf=/etc/postgresql/$v/main
   as_root sed -i -E 's/^(local|host)(\s+\S+\s+\S+\s+(\S+\s+)?)(peer|md5|scram-sha-256)$/\1\2trust/' "$conf/pg_hba.conf"
   as_root pg_ctlcluster --skip-systemctl-redirect "$v" main start || as_root pg_ctlcluster "$v" main start
-  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  for _ in $(seq 30); do listening 5432 && break; sleep 1; done
 fi
 export TENURE_TEST_POSTGRES_URL=${TENURE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
 # Redis for the job-queue tests (tenure worker)
-if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+if ! listening 6379; then
   command -v redis-server >/dev/null || apt_install redis-server
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null
-  for _ in $(seq 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 1; done
+  for _ in $(seq 30); do listening 6379 && break; sleep 1; done
 fi
 
 # Java 17 for PySpark
