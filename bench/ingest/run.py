@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--csv-events", type=int, default=2_000_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--sqlite-only", action="store_true", help="only Parquet into the embedded store")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,9 +92,12 @@ def main() -> None:
         admin = sa.create_engine(
             args.postgres.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
         )
-        for fmt, n in (("parquet", args.events), ("csv", args.csv_events)):
+        formats = (
+            (("parquet", args.events),) if args.sqlite_only else (("parquet", args.events), ("csv", args.csv_events))
+        )
+        for fmt, n in formats:
             folder = dataset(root / fmt, n, fmt)
-            for db in ("sqlite", "postgresql"):
+            for db in ("sqlite",) if args.sqlite_only else ("sqlite", "postgresql"):
                 if db == "sqlite":
                     url = f"sqlite:///{root / f'{fmt}.db'}"
                 else:
