@@ -101,6 +101,7 @@ def web_store(store: Store, tmp_path: Path) -> Store:
                     "reasons": json.dumps(["logins in the last 28 days: 3, down from 41"]),
                     "health": 22.0,
                     "health_band": "red",
+                    "health_components": json.dumps({"usage": 10.0, "trend": 34.0}),
                     "model_version": 1,
                 },
                 {
@@ -111,6 +112,7 @@ def web_store(store: Store, tmp_path: Path) -> Store:
                     "reasons": json.dumps([]),
                     "health": 81.0,
                     "health_band": "green",
+                    "health_components": None,
                     "model_version": 1,
                 },
                 # An older score of c3 that the newer one replaces.
@@ -122,6 +124,7 @@ def web_store(store: Store, tmp_path: Path) -> Store:
                     "reasons": json.dumps([]),
                     "health": 50.0,
                     "health_band": "amber",
+                    "health_components": None,
                     "model_version": 1,
                 },
             ],

@@ -266,3 +266,13 @@ def test_a_file_that_is_not_a_zip_is_refused_with_a_message(
     r = client.post("/import", data={"csrf_token": csrf_of(client)}, files={"dataset": ("d.zip", b"hello")})
     assert r.status_code == 422
     assert "not a zip file" in r.text
+
+
+def test_the_customer_page_shows_each_health_component_the_model_stored(client: TestClient, web_store: Store) -> None:
+    sign_in(client, web_store, "viewer")
+    page = client.get("/customers/c3").text
+    table = page[page.index('data-figure="health-components"') :]
+    table = table[: table.index("</table>")]
+    assert "<td>usage</td><td>10</td>" in table.replace(".0<", "<")
+    assert "<td>trend</td><td>34</td>" in table.replace(".0<", "<")
+    assert "no data" in table  # support, sentiment, payments, onboarding: nothing stored for c3

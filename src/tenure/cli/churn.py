@@ -177,7 +177,7 @@ def score_command(
         )
     elif format == ScoreFormat.csv:
         out = frame.assign(reasons=frame["reasons"].map(lambda r: "; ".join(r)))
-        out.to_csv(sys.stdout, index=False)
+        out.drop(columns=["health_components"]).to_csv(sys.stdout, index=False)
     else:
         t = Table(
             title=f"Churn risk on {result.as_of:%Y-%m-%d} (model v{result.model_version})",

@@ -73,6 +73,7 @@ def latest_churn(store: Store, customer_id: str) -> dict[str, Any] | None:
         return None
     out = dict(row._mapping)
     out["reasons"] = json.loads(out["reasons"]) if out.get("reasons") else []
+    out["health_components"] = json.loads(out["health_components"]) if out.get("health_components") else {}
     return out
 
 

@@ -18,7 +18,15 @@ import pytest
 from typer.testing import CliRunner
 
 from tenure.cli import _mount, app
-from tenure.models.churn.pipeline import ChurnConfig, labelled_features, run_backtest, score, train
+from tenure.models import health
+from tenure.models.churn.pipeline import (
+    ChurnConfig,
+    labelled_features,
+    latest_health_weights,
+    run_backtest,
+    score,
+    train,
+)
 from tenure.models.churn.registry import load, versions
 from tenure.models.survival import retention_curves
 from tenure.store import Store
@@ -149,3 +157,17 @@ def test_cli_score_writes_csv_with_reasons(store: Store, features) -> None:  # t
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "customer_id,probability,band,health,health_band,reasons"
     assert len(lines) == 6
+
+
+def test_scores_keep_each_customers_health_components(store: Store, features) -> None:  # type: ignore[no-untyped-def]
+    if not versions(store):
+        train(store, ChurnConfig.from_store(store), fs=features)
+    result = score(store, save=True)
+    weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
+    for row in result.frame.head(20).itertuples():
+        comps = row.health_components
+        assert comps and set(comps) <= set(weights)
+        assert all(0 <= v <= 100 for v in comps.values())
+        # the score is the weighted mean of the components the customer has
+        total = sum(weights[k] for k in comps)
+        assert row.health == pytest.approx(sum(weights[k] * v for k, v in comps.items()) / total, abs=0.11)

@@ -209,7 +209,8 @@ def score(
     p = bundle.model.predict_proba(frame)
     contributions = bundle.model.contributions(frame)
     weights = latest_health_weights(store) or bundle.health_weights
-    h = health.score(health.components(frame), weights)
+    comps = health.components(frame)
+    h = health.score(comps, weights)
     words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
     base = float(bundle.metadata.get("base_rate", np.mean(p)))
     out = (
@@ -221,6 +222,10 @@ def score(
                 "health": np.round(h.to_numpy(float), 1),
                 "health_band": [health.band(x) for x in h],
                 "reasons": words,
+                "health_components": [
+                    {k: round(float(v), 1) for k, v in row.items() if np.isfinite(v)}
+                    for row in comps.to_dict("records")
+                ],
             }
         )
         .sort_values("probability", ascending=False, kind="stable")
@@ -246,6 +251,7 @@ def save_scores(store: Store, frame: pd.DataFrame, as_of: datetime, version: int
             "health": None if not np.isfinite(r.health) else float(r.health),  # type: ignore[arg-type]
             "health_band": r.health_band,
             "reasons": json.dumps(r.reasons),
+            "health_components": json.dumps(getattr(r, "health_components", None) or {}),
             "model_version": version,
         }
         for r in frame.itertuples(index=False)

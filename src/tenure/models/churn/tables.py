@@ -45,6 +45,7 @@ churn_scores = sa.Table(
     sa.Column("health", sa.Float(53), nullable=True, comment="health score 0-100"),
     sa.Column("health_band", sa.Text, nullable=True, comment="red, amber or green"),
     sa.Column("reasons", sa.Text, nullable=True, comment="top reasons in plain words, as a JSON list"),
+    sa.Column("health_components", sa.Text, nullable=True, comment="the health components (0-100), as JSON"),
     sa.Column("model_version", sa.Integer, nullable=False),
     comment="Churn scores per customer and scoring date, for the web app and playbooks.",
 )

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("health", sa.Float(precision=53), nullable=True, comment="health score 0-100"),
         sa.Column("health_band", sa.Text(), nullable=True, comment="red, amber or green"),
         sa.Column("reasons", sa.Text(), nullable=True, comment="top reasons in plain words, as a JSON list"),
+        sa.Column("health_components", sa.Text(), nullable=True, comment="the health components (0-100), as JSON"),
         sa.Column("model_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("score_id"),
         comment="Churn scores per customer and scoring date, for the web app and playbooks.",
