@@ -3,8 +3,9 @@
 Metrics and features are written once as Ibis expressions over the canonical tables; an
 :class:`Engine` gives those tables on one backend and executes expressions there.
 
-- ``duckdb`` (default): an in-process DuckDB that scans the store in place (SQLite through DuckDB's
-  sqlite extension, PostgreSQL through its postgres extension). Nothing is copied.
+- ``duckdb`` (default): an in-process DuckDB over the store: a SQLite store's columnar copies when
+  current (see :mod:`tenure.store.analytics_copy`), else the store scanned in place (SQLite through
+  DuckDB's sqlite extension, PostgreSQL through its postgres extension).
 - ``postgres``: the expressions compile to SQL that runs inside the PostgreSQL store itself.
 - ``spark``: a local (or configured) Spark session; the store's tables are loaded as Spark
   DataFrames through Arrow. For data that outgrows one machine, point
@@ -28,6 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tenure.errors import ConfigurationError, EngineError
+from tenure.store.rollups import ROLLUPS
 from tenure.store.tables import CANONICAL
 
 if TYPE_CHECKING:
@@ -48,14 +50,29 @@ class Engine:
     backend: Any
     store: Store | None = None
     _tables: dict[str, ir.Table] = field(default_factory=dict)
+    _rollups: set[str] | None = None
 
     def table(self, name: str) -> ir.Table:
-        """A canonical table as an Ibis table expression."""
-        if name not in CANONICAL:
-            raise ConfigurationError(f"no table {name!r}; expected one of {', '.join(CANONICAL)}")
+        """A canonical table, or a :mod:`rollup <tenure.store.rollups>` of the events, as an Ibis
+        table expression.
+
+        A rollup is read from its stored copy when the backend has a current one (DuckDB over a
+        SQLite store), else computed from the events by its one definition.
+        """
+        if name not in CANONICAL and name not in ROLLUPS:
+            raise ConfigurationError(f"no table {name!r}; expected one of {', '.join((*CANONICAL, *ROLLUPS))}")
         if name not in self._tables:
-            self._tables[name] = self.backend.table(name)
+            if name in CANONICAL or name in self._stored_rollups():
+                self._tables[name] = self.backend.table(name)
+            else:
+                source, define = ROLLUPS[name]
+                self._tables[name] = define(self.table(source))
         return self._tables[name]
+
+    def _stored_rollups(self) -> set[str]:
+        if self._rollups is None:
+            self._rollups = set(self.backend.list_tables()) & set(ROLLUPS) if self.name == "duckdb" else set()
+        return self._rollups
 
     def execute(self, expr: ir.Expr) -> Any:
         """Run ``expr`` here: a DataFrame for tables, a scalar for scalars."""
@@ -95,7 +112,7 @@ def open_engine(store: Store, name: str = "duckdb", spark_session: Any = None) -
         An existing SparkSession; by default a local one is started.
     """
     if name == "duckdb":
-        return Engine("duckdb", ibis.duckdb.from_connection(store.duckdb()), store)
+        return Engine("duckdb", ibis.duckdb.from_connection(store.duckdb(attach=False)), store)
     if name == "postgres":
         if store.dialect != "postgresql":
             raise ConfigurationError(

@@ -206,6 +206,18 @@ def test_dau_mau_is_mean_daily_users_over_monthly_users() -> None:
     assert p["dau_mau"] == pytest.approx(((31 + 10 + 1) / 31) / 3)
 
 
+def test_dau_mau_over_a_range_starting_and_ending_mid_month_counts_each_months_part() -> None:
+    def login(day: str, user: str) -> dict:
+        return {"customer_id": "a", "event_type": "login", "occurred_at": f"{day}T09:00:00", "user_id": user}
+
+    events = [login("2024-01-05", "u3"), login("2024-01-20", "u1"), login("2024-02-05", "u1")]
+    events += [login("2024-02-10", "u2"), login("2024-02-25", "u2")]  # the 25th is after the range
+    subs = [sub("a", "2023-01-01", None, 10)]
+    p = one(report(memory_engine({"subscriptions": subs, "events": events}), "2024-01-15", "2024-02-20", "whole"))
+    # 36 days, 3 user-days in them; January's part has u1, February's part u1 and u2: mean MAU (1 + 2) / 2
+    assert p["dau_mau"] == pytest.approx((3 / 36) / 1.5)
+
+
 def test_undefined_rates_are_null_when_nobody_was_there() -> None:
     p = one(report(memory_engine({"subscriptions": [sub("a", "2024-02-10", None, 10)]}), "2024-01-01", "2024-02-01"))
     assert p["customers_start"] == 0

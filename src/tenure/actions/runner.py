@@ -50,6 +50,7 @@ from tenure.actions.tasks import create_task
 from tenure.actions.webhooks import post_webhook
 from tenure.errors import ActionError, ConfigurationError, ExpressionError
 from tenure.store import Store
+from tenure.store.analytics_copy import bump_version_sql
 from tenure.store.tables import touches
 
 AT_RISK_BANDS = ("high", "medium")
@@ -328,6 +329,8 @@ def _write_touches(store: Store, playbook: Playbook, t: dt.datetime, window: str
         after = conn.execute(
             sa.select(sa.func.count()).select_from(touches).where(touches.c.playbook == playbook.name)
         ).scalar_one()
+        if after > before:
+            conn.execute(sa.text(bump_version_sql(store.dialect, "touches")))
     return int(after - before)
 
 

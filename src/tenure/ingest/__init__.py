@@ -22,7 +22,7 @@ from tenure.ingest.files import DatasetFile, find_files, read_raw
 from tenure.ingest.loader import TableCounts, write
 from tenure.ingest.validation import MAX_SHOWN, Problem, build_typed, check, q
 from tenure.schema import TABLES
-from tenure.store import Store, events_cache
+from tenure.store import Store, analytics_copy
 
 Progress = Callable[[str, str], None]
 """Called with (step, table) as an import proceeds: step is ``read``, ``validate`` or ``write``."""
@@ -124,10 +124,10 @@ def import_folder(
             progress("write", table)
 
     write(store, batches, report.source, report.tables, on_write)
-    if report.tables.get("events") and report.tables["events"].inserted:
+    if any(c.inserted or c.updated for c in report.tables.values()) and store.dialect == "sqlite":
         if progress:
-            progress("write", "events (columnar copy)")
-        events_cache.refresh(store)
+            progress("write", "columnar copies")
+        analytics_copy.refresh(store)
     return report
 
 

@@ -196,7 +196,7 @@ def _append_events(store: Store, rows: pa.Table, source: str) -> int:
     """
     import datetime as dt
 
-    from tenure.store.events_cache import bump_version_sql
+    from tenure.store.analytics_copy import bump_version_sql
     from tenure.store.tables import CANONICAL, store_key
 
     columns = ", ".join(f'"{c.name}"' for c in CANONICAL["events"].columns)
@@ -218,7 +218,7 @@ def _append_events(store: Store, rows: pa.Table, source: str) -> int:
             inserted = int(cur.fetchone()[0])
         cur.execute("DROP TABLE _stage_events")
         if inserted:
-            cur.execute(bump_version_sql(store.dialect))
+            cur.execute(bump_version_sql(store.dialect, "events"))
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         summary = json.dumps({"events": {"read": rows.num_rows, "inserted": inserted}})
         if store.dialect == "sqlite":

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from tenure.errors import StoreError
 from tenure.store import Store
-from tenure.store.events_cache import bump_version_sql
+from tenure.store.analytics_copy import bump_version_sql
 from tenure.store.tables import CANONICAL, store_key
 
 
@@ -108,8 +108,8 @@ def write(
             c.inserted = written - changed
             c.updated = changed
             c.unchanged = data.num_rows - c.inserted - c.updated
-            if table == "events" and c.inserted:
-                cur.execute(bump_version_sql(dialect))
+            if c.inserted or c.updated:
+                cur.execute(bump_version_sql(dialect, table))
         summary = {t: vars(c) for t, c in counts.items()}
         cur.execute(
             "INSERT INTO imports (source, started_at, finished_at, status, rows) VALUES (?, ?, ?, ?, ?)"

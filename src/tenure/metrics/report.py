@@ -39,6 +39,7 @@ from tenure.metrics.periods import (
 from tenure.metrics.retention import customer_counts, ratio, transitions
 from tenure.metrics.revenue import movement_sums
 from tenure.settings import Settings
+from tenure.store.rollups import ROLLUPS
 from tenure.store.tables import CANONICAL
 
 if TYPE_CHECKING:
@@ -175,8 +176,18 @@ def using_engine(
         opened.close()
 
 
-CUSTOMER_KEYED = ("customers", "subscriptions", "events", "invoices", "tickets", "responses", "orders", "touches")
-"""The canonical tables with a ``customer_id``: what a segment restricts (``payments`` through their invoice)."""
+CUSTOMER_KEYED = (
+    "customers",
+    "subscriptions",
+    "events",
+    "invoices",
+    "tickets",
+    "responses",
+    "orders",
+    "touches",
+    *ROLLUPS,
+)
+"""The tables with a ``customer_id``: what a segment restricts (``payments`` through their invoice)."""
 
 
 def in_segment(eng: Engine, segment: str | None) -> Engine:
@@ -197,7 +208,7 @@ def in_segment(eng: Engine, segment: str | None) -> Engine:
     members = c.filter(c.segment == segment).select(member_id=c.customer_id)
     view = Engine(eng.name, eng.backend, eng.store)
     for name in CUSTOMER_KEYED:
-        if name not in CANONICAL:
+        if name not in CANONICAL and name not in ROLLUPS:
             continue
         t = eng.table(name)
         view._tables[name] = t.semi_join(members, t.customer_id == members.member_id)

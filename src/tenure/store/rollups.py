@@ -1,0 +1,54 @@
+"""Rollups: derived tables of the events that analytics read instead of the events themselves.
+
+Each rollup is one Ibis expression over the ``events`` table, so every engine computes it the same
+way; a SQLite store also keeps each one as a Parquet file beside its columnar copies (see
+:mod:`tenure.store.analytics_copy`), written when the events change, and
+:meth:`tenure.engine.Engine.table` reads that file when it is current instead of recomputing.
+
+- ``user_days``: ``(customer_id, user_id, day)``, one row per user active on a day. A *user* is a
+  ``(customer_id, user_id)`` pair; events without a ``user_id`` count their customer as one user.
+  DAU over any set of days is a count of these rows.
+- ``user_months``: ``(customer_id, user_id, month)``, one row per user active in a calendar month:
+  MAU of whole months without a distinct count over every event.
+
+Counting distinct users per day is the expensive part of DAU/MAU (38 million events of the
+100,000-customer demo hold 34 million user-days); the rollups move that work from every report to
+the import that changed the events.
+
+Examples
+--------
+>>> import ibis
+>>> events = ibis.table({"customer_id": "string", "user_id": "string", "occurred_at": "timestamp"}, name="events")
+>>> user_days(events).columns
+('customer_id', 'user_id', 'day')
+>>> user_months(user_days(events)).columns
+('customer_id', 'user_id', 'month')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+def user_days(events: ir.Table) -> ir.Table:
+    """Each user active on each day: ``(customer_id, user_id, day)``, distinct."""
+    return events.select("customer_id", "user_id", day=events.occurred_at.truncate("D")).distinct()
+
+
+def user_months(days: ir.Table) -> ir.Table:
+    """Each user active in each calendar month, from :func:`user_days`: ``(customer_id, user_id, month)``."""
+    return days.select("customer_id", "user_id", month=days.day.truncate("M")).distinct()
+
+
+ROLLUPS: dict[str, tuple[str, Callable[[ir.Table], ir.Table]]] = {
+    "user_days": ("events", user_days),
+    "user_months": ("user_days", user_months),
+}
+"""Each rollup's name: the table it is computed from, and how."""
+
+ORDER = {"user_days": "day", "user_months": "month"}
+"""The sort order of each rollup's file: by time, so a range filter skips whole row groups."""
