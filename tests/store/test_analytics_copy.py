@@ -97,7 +97,9 @@ def test_the_analytics_engine_does_not_open_the_sqlite_file_when_every_copy_is_c
 
 def test_dau_mau_from_the_stored_rollups_equals_dau_mau_from_the_events(sqlite_store: Store, tmp_path: Path) -> None:
     folder = small_business(tmp_path / "ds")
-    rows = [[f"c{1 + i % 3}", "login", f"2024-0{1 + i % 3}-{1 + i % 27:02d}T0{i % 9}:00:00", f"u{i % 5}"] for i in range(60)]
+    rows = [
+        [f"c{1 + i % 3}", "login", f"2024-0{1 + i % 3}-{1 + i % 27:02d}T0{i % 9}:00:00", f"u{i % 5}"] for i in range(60)
+    ]
     write_table(folder, "events", ["customer_id", "event_type", "occurred_at", "user_id"], rows)
     write_table(folder, "rates", ["currency", "date", "rate"], [["EUR", "2024-01-01", "1.1"]])
     sqlite_store.import_folder(folder)

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -61,7 +62,7 @@ def month_parts(points: Sequence[datetime]) -> pd.DataFrame:
     [[0, Timestamp('2024-01-01 00:00:00'), False], [0, Timestamp('2024-02-01 00:00:00'), True]]
     """
     rows = []
-    for p, (a, b) in enumerate(zip(points[:-1], points[1:], strict=True)):
+    for p, (a, b) in enumerate(itertools.pairwise(points)):
         m = month_start(a)
         while m < b:
             nxt = add_months(m, 1)

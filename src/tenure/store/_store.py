@@ -171,7 +171,7 @@ class Store:
             raise EngineError(f"DuckDB could not attach the store at {display_url(self.url)}: {exc}") from exc
         for name, copy in copies.items():
             escaped = str(copy).replace("'", "''")
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{escaped}\')')
+            con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{escaped}')")
         for name in CANONICAL:
             if name in copies:
                 continue

@@ -11,13 +11,16 @@ bumps its counter (``<table>_version`` in ``app_settings``) in the same
 transaction; a copy is named after the version it holds (``subscriptions-v3.parquet``; rollups after
 the events version) and :meth:`tenure.store.Store.duckdb` uses it only when that version is the
 current one, so a copy can be stale but never wrong. ``tenure import`` refreshes the copies of the
-tables it changed; until the next import, tables written otherwise are read from the store. PostgreSQL stores have no copies: DuckDB reads them in place, and the ``postgres``
-engine runs inside them.
+tables it changed; until the next import, tables written otherwise are read from the store.
+PostgreSQL stores have no copies: DuckDB reads them in place, and the ``postgres`` engine runs
+inside them.
 
 Examples
 --------
->>> bump_version_sql("sqlite", "events")
-"INSERT INTO app_settings (name, value) VALUES ('events_version', '1') ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(app_settings.value AS BIGINT) + 1 AS TEXT)"
+>>> version_setting("subscriptions")
+'subscriptions_version'
+>>> "ON CONFLICT (name) DO UPDATE" in bump_version_sql("sqlite", "events")
+True
 """
 
 from __future__ import annotations
