@@ -28,7 +28,6 @@ import ibis.expr.types as ir
 from tenure.metrics.activity import (
     FOREVER,
     delinquency_windows,
-    first_activations,
     periods_table,
     subscription_rows,
 )
@@ -52,8 +51,16 @@ def transitions(
     """
     rows = subscription_rows(engine, settings) if rows is None else rows
     periods = periods_table(points)
-    # A far-future end for ongoing rows keeps the join a pure range join (an IEJoin in DuckDB).
-    rows = rows.mutate(_end=rows.end_date.fill_null(FOREVER))
+    # Each row carries its customer's first activations (a window over the rows, far fewer than the
+    # (customer, period) pairs), so the pairs need no join to them after grouping.
+    customer = ibis.window(group_by=rows.customer_id)
+    paid_start = ibis.ifelse(rows.cents > 0, rows.start_date, ibis.null("timestamp"))
+    # A far-future end for ongoing rows keeps the join a pure range join.
+    rows = rows.mutate(
+        _end=rows.end_date.fill_null(FOREVER),
+        _first=rows.start_date.min().over(customer),
+        _first_paid=paid_start.min().over(customer),
+    )
     j = rows.join(periods, [rows.start_date <= periods.b, rows._end > periods.a])
     on_a = (j.start_date <= j.a) & (j._end > j.a)
     on_b = j._end > j.b
@@ -64,6 +71,10 @@ def transitions(
         sum_a=ibis.ifelse(on_a, j.cents, zero).sum(),
         sum_b=ibis.ifelse(on_b, j.cents, zero).sum(),
         in_period=(j.start_date < j.b).ifelse(1, 0).max(),
+        a=j.a.min(),
+        b=j.b.min(),
+        first_at=j._first.min(),
+        first_paid_at=j._first_paid.min(),
     )
     late = _delinquent(engine, settings, points)
     if late is not None:
@@ -72,19 +83,17 @@ def transitions(
             has_a=ibis.ifelse(g.late_a.fill_null(0) == 1, 0, g.has_a),
             has_b=ibis.ifelse(g.late_b.fill_null(0) == 1, 0, g.has_b),
         ).drop("lcid", "lp", "late_a", "late_b")
-    g = g.join(periods, "p")
-    g = g.select(
+    return g.select(
         "customer_id",
         "p",
         "a",
         "b",
-        "in_period",
         cents_a=ibis.ifelse(g.has_a == 1, g.sum_a, ibis.null("int64")),
         cents_b=ibis.ifelse(g.has_b == 1, g.sum_b, ibis.null("int64")),
-    ).view()
-    firsts = first_activations(rows).rename(fcid="customer_id")
-    tr = g.left_join(firsts, g.customer_id == firsts.fcid)
-    return tr.select("customer_id", "p", "a", "b", "cents_a", "cents_b", "in_period", "first_at", "first_paid_at")
+        in_period="in_period",
+        first_at="first_at",
+        first_paid_at="first_paid_at",
+    )
 
 
 def _delinquent(engine: Engine, settings: Settings, points: Sequence[datetime]) -> ir.Table | None:
