@@ -103,7 +103,7 @@ def metrics_command(
         bool,
         typer.Option(
             "--engagement/--no-engagement",
-            help="Compute DAU/MAU, which reads every event in the range (default on).",
+            help="Compute DAU/MAU from the events' user-day rollups (default on).",
         ),
     ] = True,
 ) -> None:

@@ -36,8 +36,7 @@ from tenure.metrics.periods import (
     month_start,
     months_between,
 )
-from tenure.metrics.retention import customer_counts, ratio, transitions
-from tenure.metrics.revenue import movement_sums
+from tenure.metrics.retention import period_totals, ratio
 from tenure.settings import Settings
 from tenure.store.rollups import ROLLUPS
 from tenure.store.tables import CANONICAL
@@ -291,9 +290,8 @@ def report(
     arrow
         Return a ``pyarrow.Table`` instead of a DataFrame.
     engagement
-        Compute ``dau_mau`` (default). It is the one metric that reads every event in the range; with
-        tens of millions of events in a SQLite store, ``engagement=False`` (``dau_mau`` null) keeps a
-        report to the subscription tables.
+        Compute ``dau_mau`` (default), from the events' rollups (:mod:`tenure.store.rollups`); with
+        ``engagement=False`` (``dau_mau`` null) a report reads only the subscription tables.
     segment
         Only the customers whose ``customers.segment`` is this (see :func:`in_segment`); retention
         costs stay the business's whole, so ``crc`` is then null.
@@ -335,9 +333,8 @@ def _points(eng: Engine, start: Any, end: Any, period: str) -> list[datetime]:
 def period_figures(eng: Engine, settings: Settings, points: list[datetime], engagement: bool = True) -> pd.DataFrame:
     """The exact integers behind every metric, one row per period ``p`` (counts and cents)."""
     rows = subscription_rows(eng, settings)
-    tr = transitions(eng, settings, points, rows)
     parts = [
-        tr.group_by("p").aggregate(**customer_counts(tr), **movement_sums(tr)),
+        period_totals(eng, settings, points, rows),
         survey_counts(eng, points),
         cost_sums(eng, settings, points),
     ]

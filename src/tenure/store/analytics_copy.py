@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from tenure.store.database import sqlite_path
-from tenure.store.rollups import ORDER, ROLLUPS
+from tenure.store.rollups import ROLLUPS
 from tenure.store.tables import CANONICAL, app_settings
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _refresh_rollups(folder: Path, events_version: int) -> None:
         for name, (source, define) in ROLLUPS.items():
             if not paths[name].exists():
                 sql = backend.compile(define(backend.table(source)))
-                _write(con, f"SELECT * FROM ({sql}) ORDER BY {ORDER[name]}", paths[name])
+                _write(con, str(sql), paths[name])
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(paths[name])}')")
     finally:
         con.close()

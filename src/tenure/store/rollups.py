@@ -49,6 +49,3 @@ ROLLUPS: dict[str, tuple[str, Callable[[ir.Table], ir.Table]]] = {
     "user_months": ("user_days", user_months),
 }
 """Each rollup's name: the table it is computed from, and how."""
-
-ORDER = {"user_days": "day", "user_months": "month"}
-"""The sort order of each rollup's file: by time, so a range filter skips whole row groups."""
