@@ -162,6 +162,9 @@ def explain_command(
     engine: EngineOption = EngineName.duckdb,
     rows: Annotated[bool, typer.Option("--rows", help="List the subscription rows behind the customers.")] = False,
     fmt: FormatOption = OutputFormat.table,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Rows shown by the table format (0: all); json and csv give all.")
+    ] = 100,
 ) -> None:
     """List the customers (or subscription rows) behind one figure of one period."""
     store = open_store(db)
@@ -179,7 +182,11 @@ def explain_command(
     elif fmt == OutputFormat.csv:
         frame.to_csv(sys.stdout, index=False)
     else:
-        _frame_table(frame, f"{metric} {start} to {end}: {len(frame):,} row(s)")
+        shown = frame if limit == 0 else frame.head(limit)
+        title = f"{metric} {start} to {end}: {len(frame):,} row(s)"
+        if len(shown) < len(frame):
+            title += f", the first {len(shown):,} shown (--limit 0 or --format csv for all)"
+        _frame_table(shown, title)
 
 
 def _frame_table(frame: pd.DataFrame, title: str) -> None:
