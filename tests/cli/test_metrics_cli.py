@@ -116,8 +116,7 @@ def test_metrics_on_an_empty_store_exits_with_a_clear_message(tmp_path: Path) ->
 
 
 def test_metrics_explain_as_a_table_shows_the_first_rows_and_says_how_many_there_are(db: str) -> None:
-    out = run(
-        "metrics", "explain", "customers_lost", "--start", "2024-02-01", "--end", "2024-03-01", "--db", db, "--limit", "1"
-    )
+    period = ["--start", "2024-02-01", "--end", "2024-03-01"]
+    out = run("metrics", "explain", "customers_lost", *period, "--db", db, "--limit", "1")
     assert "2 row(s), the first 1 shown" in " ".join(out.split())
     assert "s0" in out and "s1" not in out
