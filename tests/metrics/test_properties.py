@@ -84,7 +84,7 @@ def invoices(draw, customers: int):
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=histories(),
     data=st.data(),
