@@ -119,6 +119,28 @@ def test_nps_and_csat_come_from_known_answers() -> None:
     assert p["csat"] == pytest.approx(3 / 5)  # 5, 4 and the ticket's 5 of five ratings
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "counted"),
+    [
+        ("2024-01-01", "2024-02-01", ["in", "first-instant"]),  # midnight boundaries: counted per day
+        ("2024-01-01T12:00:00", "2024-02-01T12:00:00", ["in", "before-noon-end"]),  # exact instants
+    ],
+)
+def test_survey_answers_count_in_the_period_holding_their_instant(start: str, end: str, counted: list[str]) -> None:
+    at = {
+        "first-instant": "2024-01-01T00:00:00",
+        "in": "2024-01-15T09:00:00",
+        "before-noon-end": "2024-02-01T11:59:00",
+        "after": "2024-02-01T12:00:00",
+    }
+    answers = [
+        {"response_id": k, "customer_id": "a", "survey": "nps", "score": 10, "submitted_at": t} for k, t in at.items()
+    ]
+    eng = memory_engine({"subscriptions": [sub("a", "2023-01-01", None, 10)], "responses": answers})
+    p = one(report(eng, start, end, "whole"))
+    assert p["nps_promoters"] == len(counted)
+
+
 def test_annual_plan_counts_its_monthly_normalised_mrr() -> None:
     rows = [sub("a", "2024-01-01", "2025-01-01", 100, billing_period_months=12, plan="annual")]
     p = one(report(memory_engine({"subscriptions": rows}), "2024-03-01", "2024-04-01"))

@@ -71,9 +71,20 @@ def survey_flags(j: ir.Table) -> dict[str, ir.BooleanValue]:
 
 
 def survey_counts(engine: Engine, points: Sequence[datetime]) -> ir.Table:
-    """Per period ``p``: NPS promoters, passives, detractors; CSAT satisfied and all answers."""
-    j = answers_in_periods(engine, points)
-    return j.group_by("p").aggregate(**{k: count(v) for k, v in survey_flags(j).items()})
+    """Per period ``p``: NPS promoters, passives, detractors; CSAT satisfied and all answers.
+
+    When every boundary is a midnight (as for dates), an answer's period follows from its day: the
+    answers are counted per day first, and only those few day rows are matched to the periods.
+    """
+    if any(t != datetime.combine(t.date(), datetime.min.time()) for t in points):
+        j = answers_in_periods(engine, points)
+        return j.group_by("p").aggregate(**{k: count(v) for k, v in survey_flags(j).items()})
+    s = survey_answers(engine)
+    s = s.filter((s.at >= ibis.literal(points[0])) & (s.at < ibis.literal(points[-1])))
+    per_day = s.group_by(day=s.at.truncate("D")).aggregate(**{k: count(v) for k, v in survey_flags(s).items()})
+    periods = periods_table(points)
+    j = per_day.join(periods, [per_day.day >= periods.a, per_day.day < periods.b])
+    return j.group_by("p").aggregate(**{k: j[k].sum() for k in survey_flags(s)})
 
 
 def nps_score(promoters: int, passives: int, detractors: int) -> float | None:
