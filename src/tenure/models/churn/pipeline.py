@@ -143,6 +143,8 @@ def train(
         health_weights=weights,
         metadata=meta,
         baselines=peers,
+        event_types=list(fs.event_types),
+        onboarding_steps=list(fs.onboarding_steps),
     )
     return registry.save(store, bundle), result
 
@@ -201,7 +203,7 @@ def score(
         if obs.empty:
             raise ModelError(f"churn score: no customer is active on {when:%Y-%m-%d}; pick another --as-of date")
         started = time.perf_counter()
-        fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec)
+        fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec, kinds=bundle.kinds)
         timings["features"] = time.perf_counter() - started
     finally:
         eng.close()
