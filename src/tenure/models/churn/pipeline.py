@@ -112,6 +112,8 @@ def train(
         config.backtest.calibration,
         config.backtest.max_train_rows,
     )
+    if model.kind == "lightgbm":
+        model.explainer().prepare()  # saved with the model, so scoring starts with its TreeSHAP tables
     comps = health.components(frame)
     weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
     numeric = [c for c in model.features_ if fs.info[c].kind != "category"]
@@ -209,11 +211,8 @@ def score(
         eng.close()
     started = time.perf_counter()
     frame = fs.frame
-    p = bundle.model.predict_proba(frame)
-    timings["probability"] = time.perf_counter() - started
-    started = time.perf_counter()
-    contributions = bundle.model.contributions(frame)
-    timings["contributions"] = time.perf_counter() - started
+    p, contributions = bundle.model.explain(frame)
+    timings["probability and contributions"] = time.perf_counter() - started
     started = time.perf_counter()
     words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
     timings["reasons"] = time.perf_counter() - started
