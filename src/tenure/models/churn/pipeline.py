@@ -207,6 +207,7 @@ def score(
         started = time.perf_counter()
         fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec, kinds=bundle.kinds)
         timings["features"] = time.perf_counter() - started
+        timings.update({f"features: {name}": seconds for name, seconds in fs.timings.items()})
     finally:
         eng.close()
     started = time.perf_counter()
