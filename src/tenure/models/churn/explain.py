@@ -331,7 +331,7 @@ def describe_many(
     try:
         return _describe_many(group, feature, frame, rows, info, peers, values)
     except _Irregular:
-        records = frame.iloc[rows].to_dict("records")
+        records: list[dict[str, Any]] = frame.iloc[rows].to_dict("records")  # type: ignore[assignment]
         return np.array([describe(group, feature, row, info, peers) for row in records], dtype=object)
 
 

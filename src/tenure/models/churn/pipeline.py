@@ -275,7 +275,8 @@ def component_records(comps: pd.DataFrame) -> tuple[list[dict[str, float]], np.n
         rows = np.flatnonzero(pattern == code)
         cols = [j for j in range(len(names)) if code >> j & 1]
         chosen = [names[j] for j in cols]
-        dicts[rows] = [dict(zip(chosen, r, strict=True)) for r in exact[np.ix_(rows, cols)].tolist()]
+        shown_rows = exact[np.ix_(rows, np.array(cols, dtype=np.int64))].tolist()
+        dicts[rows] = [dict(zip(chosen, r, strict=True)) for r in shown_rows]
         text = np.full(len(rows), "{", dtype=object)
         for i, j in enumerate(cols):
             text = text + ((", " if i else "") + keys[j]) + shown[rows, j]
@@ -325,7 +326,7 @@ def _write_scores(
             itertools.repeat(bind(as_of) if bind else as_of, n),
             frame["probability"].to_numpy(float).tolist(),
             frame["band"].astype(str).tolist(),
-            np.where(np.isfinite(h), h, None).tolist(),
+            [float(x) if np.isfinite(x) else None for x in h.tolist()],
             frame["health_band"].tolist(),
             _reasons_json(frame["reasons"]),
             list(parts_json),

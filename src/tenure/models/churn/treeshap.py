@@ -322,10 +322,10 @@ class TreeExplainer:
                 raw += tree.root.value  # type: ignore[union-attr]
                 continue
             wide = len(tree.splits) > 8
-            code = np.zeros(n, dtype=np.int64 if wide else np.uint8)
+            code: np.ndarray = np.zeros(n, dtype=np.int64 if wide else np.uint8)
             for split in tree.splits:
                 left = columns.left(split)
-                code += left.astype(code.dtype) << split.bit if wide else left * np.uint8(1 << split.bit)
+                code = code + (left.astype(code.dtype) << split.bit if wide else left * np.uint8(1 << split.bit))
             if len(tree.splits) <= MAX_PATTERN_BITS:
                 features, table, leaves = self._table(t)
                 index: np.ndarray = code
