@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tenure.models.health import band, components, fit_weights, score
+from tenure.models.health import band, bands, components, fit_weights, score
 
 
 def test_components_are_computed_as_documented() -> None:
@@ -47,6 +47,11 @@ def test_score_is_the_weighted_mean_of_the_components_a_customer_has() -> None:
 )
 def test_bands_cut_at_70_and_40(value: float, expected: str) -> None:
     assert band(value) == expected
+
+
+def test_bands_of_many_scores_are_the_band_of_each() -> None:
+    values = np.array([70, 69.9, 40, 39.9, np.nan, np.inf, -np.inf, 100, 0, 55.5])
+    assert bands(values).tolist() == [band(v) for v in values]
 
 
 def test_fitted_weights_are_non_negative_and_favour_the_component_that_predicts_churn() -> None:

@@ -56,6 +56,19 @@ def band(score: float) -> str:
     return "green" if score >= GREEN else "amber" if score >= AMBER else "red"
 
 
+def bands(scores: np.ndarray | pd.Series) -> np.ndarray:
+    """:func:`band` of every score at once.
+
+    Examples
+    --------
+    >>> bands(np.array([82.0, 55.0, 12.0, np.nan])).tolist()
+    ['green', 'amber', 'red', 'red']
+    """
+    s = np.asarray(scores, dtype=float)
+    s = np.where(np.isfinite(s), s, -np.inf)  # missing (or infinite) scores are red, as in band()
+    return np.where(s >= GREEN, "green", np.where(s >= AMBER, "amber", "red")).astype(object)
+
+
 def _col(frame: pd.DataFrame, name: str) -> pd.Series | None:
     return _num(frame, name) if name in frame else None
 

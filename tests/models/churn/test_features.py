@@ -252,3 +252,17 @@ def test_spark_computes_the_same_features_as_duckdb(sqlite_store: Store, tmp_pat
 
 def _text(s: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else str(v) for v in s]
+
+
+def test_features_built_from_saved_event_types_equal_those_found_in_the_events(loaded: Store) -> None:
+    found = features_at(loaded, OBS_DATE)
+    assert found.event_types == ["login", "export"]
+    assert found.onboarding_steps == ["onboarding_invite", "onboarding_profile"]
+    engine = open_engine(loaded)
+    try:
+        obs = build_observations(engine, ObservationSpec(), [OBS_DATE])
+        given = build_features(engine, obs, FeatureSpec(), kinds=(found.event_types, found.onboarding_steps))
+    finally:
+        engine.close()
+    pd.testing.assert_frame_equal(given.frame, found.frame)
+    assert given.info == found.info

@@ -252,6 +252,295 @@ def _answer_day(row: Mapping[str, Any], days_col: str) -> str:
     return f" on {day(when)}"
 
 
+class _Irregular(Exception):
+    """Values the vectorised wording does not handle as :func:`describe` does (it words them row by row)."""
+
+
+class _Values:
+    """Columns of a features frame as floats, read once each, the way :func:`describe` reads a value
+    (a missing column or a value that is not a number reads as NaN)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str | None, rows: np.ndarray) -> np.ndarray:
+        if name is None or name not in self.frame.columns:
+            return np.full(len(rows), np.nan)
+        if name not in self._cache:
+            column = self.frame[name]
+            if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+                values = np.full(len(column), np.nan)  # float() of a time fails: describe reads NaN
+            elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_extension_array_dtype(column):
+                values = column.to_numpy(dtype=float)
+            else:
+                values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            self._cache[name] = values
+        return self._cache[name][rows]
+
+
+def _numbers(x: np.ndarray) -> np.ndarray:
+    """:func:`number` of every value, formatting each distinct value once."""
+    if len(x) == 0:
+        return np.array([], dtype=object)
+    distinct, where = np.unique(x, return_inverse=True)
+    texts = np.array([number(float(v)) for v in distinct], dtype=object)
+    return texts[where.reshape(-1)]
+
+
+def _plurals(n: np.ndarray, one: str, many: str | None = None) -> np.ndarray:
+    """:func:`plural_noun` of every value."""
+    if not np.isfinite(n).all():
+        raise _Irregular  # plural_noun cannot round these; describe raises as it always did
+    noun = np.where(np.round(n) == 1, one, many or one + "s").astype(object)
+    return _numbers(n) + " " + noun
+
+
+def _text(value: str, n: int) -> np.ndarray:
+    return np.full(n, value, dtype=object)
+
+
+def describe_many(
+    group: str,
+    feature: str,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    info: Mapping[str, FeatureInfo],
+    peers: Mapping[str, float] | None = None,
+    values: Any = None,
+) -> np.ndarray:
+    """:func:`describe` for the rows ``rows`` of ``frame`` at once (the same words, as an object array).
+
+    Every sentence is put together from whole columns: each distinct number is formatted once,
+    and the pieces are joined array by array. Values :func:`describe` would stumble on (a count
+    that is not a number, where it must say "1 ticket" or "2 tickets") and groups it has no
+    vectorised wording for are worded row by row by :func:`describe` itself.
+
+    Examples
+    --------
+    >>> from tenure.models.churn.features import FeatureInfo
+    >>> info = {"login_28d": FeatureInfo("login_28d", "usage", "logins in the last 28 days",
+    ...         "count", "usage:login", past="login_prev_28d")}
+    >>> frame = pd.DataFrame({"login_28d": [3, 30], "login_prev_28d": [41, 12]})
+    >>> describe_many("usage:login", "login_28d", frame, np.arange(2), info).tolist()
+    ['logins in the last 28 days: 3, down from 41', 'logins in the last 28 days: 30, up from 12']
+    """
+    peers = peers or {}
+    values = values if values is not None else _Values(frame)
+    rows = np.asarray(rows, dtype=np.int64)
+    try:
+        return _describe_many(group, feature, frame, rows, info, peers, values)
+    except _Irregular:
+        records: list[dict[str, Any]] = frame.iloc[rows].to_dict("records")  # type: ignore[assignment]
+        return np.array([describe(group, feature, row, info, peers) for row in records], dtype=object)
+
+
+def _describe_many(
+    group: str,
+    feature: str,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    info: Mapping[str, FeatureInfo],
+    peers: Mapping[str, float],
+    values: _Values,
+) -> np.ndarray:
+    # one branch per branch of describe(), in the same order, with the same words
+    n = len(rows)
+
+    def v(name: str | None) -> np.ndarray:
+        return values(name, rows)
+
+    def peer_of(name: str) -> float | None:
+        peer = peers.get(name)
+        return peer if peer is not None and np.isfinite(peer) else None
+
+    fi = info[feature]
+    kind = group.split(":", 1)[0]
+    if kind == "usage":
+        if ":" not in group:
+            raise _Irregular
+        name = group.split(":", 1)[1]
+        main = next(
+            (
+                c
+                for c in info
+                if c.startswith(f"{name}_")
+                and c.endswith("d")
+                and info[c].past
+                and info[c].group == group
+                and info[c].kind == "count"
+            ),
+            None,
+        )
+        if main is None:
+            return f"{fi.label}: " + _numbers(v(feature))
+        recent, label = v(main), info[main].label
+        past = v(info[main].past)
+        usual_col = next((c for c in info if c.startswith(f"{name}_usual_")), None)
+        if usual_col:
+            past = np.where(~np.isfinite(past) | (past == 0), v(usual_col), past)
+        with np.errstate(invalid="ignore"):
+            moved = np.isfinite(past) & (past > 0) & (np.abs(recent - past) >= 0.5)
+        head = f"{label}: " + _numbers(recent)
+        direction = np.where(recent < past, ", down from ", ", up from ").astype(object)
+        out = head.copy()
+        if moved.any():
+            out[moved] = head[moved] + direction[moved] + _numbers(past[moved])
+        peer = peer_of(main)
+        if peer is not None:
+            below = ~moved & (peer > recent)
+            out[below] = head[below] + f", against {number(peer)} for a typical customer"
+        return out
+    if kind == "recency":
+        days = _numbers(v(feature))
+        what = fi.label.replace("days since the last ", "")
+        if what == "activity":
+            return "no activity for " + days + " days"
+        return f"last {what} " + days + " days ago"
+    if group == "tickets":
+        recent, usual = v("tickets_14d"), v("tickets_usual_14d")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spike = np.isfinite(usual) & (usual > 0) & (recent >= 2 * usual)
+            some = np.isfinite(recent) & (recent > 0)
+        head = "support tickets in the last 14 days: " + _numbers(recent)
+        out = f"{fi.label}: " + _numbers(v(feature))
+        out[some] = head[some]
+        if spike.any():
+            times = np.array([multiple(float(r)) for r in recent[spike] / usual[spike]], dtype=object)
+            out[spike] = head[spike] + ", " + times + " their usual"
+        return out
+    if group == "open_tickets":
+        open_, waiting = v("open_tickets"), v("unanswered_tickets")
+        waits = np.isfinite(waiting) & (waiting > 0)
+        out = np.empty(n, dtype=object)
+        if waits.any():
+            out[waits] = _plurals(waiting[waits], "ticket") + " waiting for a first answer"
+        if (~waits).any():
+            out[~waits] = _plurals(open_[~waits], "open support ticket")
+        return out
+    if group == "renewal_requests":
+        asked, d = v("renewal_requests"), v("days_to_renewal")
+        discounts, changes = v("discount_requests"), v("contract_changes")
+        has_d, has_c = discounts > 0, changes > 0
+        text = np.empty(n, dtype=object)
+        both, only_d, only_c, neither = has_d & has_c, has_d & ~has_c, ~has_d & has_c, ~has_d & ~has_c
+        if both.any():
+            text[both] = (
+                _plurals(discounts[both], "discount request")
+                + " and "
+                + _plurals(changes[both], "contract-change request")
+            )
+        if only_d.any():
+            text[only_d] = _plurals(discounts[only_d], "discount request")
+        if only_c.any():
+            text[only_c] = _plurals(changes[only_c], "contract-change request")
+        if neither.any():
+            text[neither] = _plurals(asked[neither], "discount or contract request")
+        dated = np.isfinite(d)
+        text[dated] = text[dated] + " with renewal in " + _numbers(d[dated]) + " days"
+        return text
+    if group == "response_time":
+        hours = v("first_response_hours")
+        head = "first responses took " + _numbers(hours) + " hours on average"
+        peer = peer_of("first_response_hours")
+        if peer is None:
+            return head
+        slow = hours > peer
+        head[slow] = head[slow] + f", against {number(peer)} for a typical customer"
+        return head
+    if group == "sentiment:nps":
+        score = v("nps_score")
+        answered = np.isfinite(score)
+        out = _text("no NPS answer yet", n)
+        if answered.any():
+            category = np.where(
+                score[answered] >= 9, " (promoter)", np.where(score[answered] >= 7, " (passive)", " (detractor)")
+            ).astype(object)
+            when = _answer_days(frame, rows[answered], v("nps_days_ago")[answered])
+            out[answered] = "NPS " + _numbers(score[answered]) + category + when
+        return out
+    if group == "sentiment:csat":
+        score = v("csat_score")
+        answered = np.isfinite(score)
+        out = "average ticket satisfaction " + _numbers(v("ticket_csat")) + " of 5"
+        if answered.any():
+            when = _answer_days(frame, rows[answered], v("csat_days_ago")[answered])
+            out[answered] = "CSAT " + _numbers(score[answered]) + " of 5" + when
+        return out
+    if group == "payments":
+        unrecovered, overdue, failed = v("unrecovered_invoices"), v("overdue_invoices"), v("failed_payments")
+        c1 = unrecovered > 0
+        c2 = ~c1 & (overdue > 0)
+        c3 = ~c1 & ~c2 & (failed > 0)
+        out = _text("no payment problems", n)
+        if c1.any():
+            out[c1] = _plurals(unrecovered[c1], "failed payment") + " not recovered"
+        if c2.any():
+            out[c2] = _plurals(overdue[c2], "overdue invoice")
+        if c3.any():
+            failures = _plurals(failed[c3], "failed payment")
+            if "last" in fi.label:
+                failures = failures + f" in the last {fi.label.rsplit(' ', 2)[-2]} days"
+            out[c3] = failures
+        return out
+    if group == "onboarding":
+        steps_label = info["onboarding_done"].label if "onboarding_done" in info else ""
+        total = steps_label.rsplit("of ", 1)[-1].rstrip(")") if "of " in steps_label else ""
+        if total:
+            return "onboarding: " + _numbers(v("onboarding_steps")) + f" of {total} steps done"
+        return "onboarding " + _numbers(v("onboarding_done") * 100) + "% done"
+    if group == "seats":
+        users_col = next((c for c in frame.columns if str(c).startswith("active_users_")), None)
+        users, seats = v(users_col), v("quantity")
+        fits = np.isfinite(seats) & (seats > 0) & np.isfinite(users)
+        out = f"{fi.label}: " + _numbers(v(feature))
+        if fits.any():
+            out[fits] = _numbers(users[fits]) + " of " + _numbers(seats[fits]) + " seats in use"
+        return out
+    if group == "renewal":
+        return "renewal in " + _numbers(v("days_to_renewal")) + " days"
+    if group == "tenure":
+        earlier = v("earlier_periods")
+        back = earlier > 0
+        out = "customer for " + _numbers(v("tenure_days")) + " days"
+        if back.any():
+            out[back] = "came back after " + _plurals(earlier[back], "earlier cancellation")
+        return out
+    if group == "mrr":
+        now, before = v("mrr"), v("mrr_84d_ago")
+        with np.errstate(invalid="ignore"):
+            moved = np.isfinite(before) & (before > 0) & (np.abs(now - before) > 0.005)
+        out = "MRR " + _numbers(now)
+        if moved.any():
+            direction = np.where(now[moved] < before[moved], ", down from ", ", up from ").astype(object)
+            out[moved] = out[moved] + direction + _numbers(before[moved]) + " 84 days ago"
+        return out
+    if group == "discount":
+        return _numbers(v("discount") * 100) + "% discount in force"
+    if fi.kind == "category":
+        raise _Irregular  # categories are context, never reasons; describe words them
+    return f"{fi.label}: " + _numbers(v(feature))
+
+
+def _answer_days(frame: pd.DataFrame, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """:func:`_answer_day` for many rows: `` on 2 March`` (empty without a number of days)."""
+    if "obs_date" not in frame.columns:
+        return _text("", len(rows))
+    obs = pd.to_datetime(frame["obs_date"]).to_numpy("datetime64[ns]")[rows]
+    if np.isnat(obs).any():
+        raise _Irregular
+    known = np.isfinite(days)
+    out = _text("", len(rows))
+    if known.any():
+        # the nanoseconds pd.Timedelta(days=d) gives, so the day is the one describe() names
+        back = ((days[known] * 24) * 3600 * 1_000_000_000).astype(np.int64).astype("timedelta64[ns]")
+        when = pd.DatetimeIndex(obs[known] - back)
+        day_month = np.unique(np.c_[when.day.to_numpy(), when.month.to_numpy()], axis=0, return_inverse=True)
+        texts = np.array([f" on {d} {pd.Timestamp(2000, m, 1):%B}" for d, m in day_month[0]], dtype=object)
+        out[known] = texts[day_month[1].reshape(-1)]
+    return out
+
+
 def reasons(
     frame: pd.DataFrame,
     contributions: pd.DataFrame,
@@ -261,17 +550,33 @@ def reasons(
 ) -> list[list[str]]:
     """The top reasons for every row of ``frame``: groups whose contributions push churn up most.
 
+    The words are exactly those :func:`describe` gives row by row, but put together a whole
+    (group, feature) pair at a time (see :func:`describe_many`): scoring explains every active
+    customer, and a Python call per customer and reason was most of its time.
+
     Examples
     --------
     >>> reasons(features.frame, model.contributions(features.frame), features.info)  # doctest: +SKIP
     [['logins in the last 28 days: 3, down from 41', '2 failed payments not recovered'], ...]
     """
-    picked = top_groups(contributions, info, top, frame)
-    out: list[list[str]] = []
-    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
-    for row, chosen in zip(records, picked, strict=True):
-        out.append([describe(group, feature, row, info, peers) for group, feature in chosen])
-    return out
+    groups, features, names, cols = _top_indices(contributions, info, top, frame)
+    n = len(frame)
+    slots: list[np.ndarray] = []
+    values = _Values(frame)
+    for k in range(groups.shape[1]):
+        words = np.full(n, None, dtype=object)
+        told = groups[:, k] >= 0
+        pair = groups[:, k].astype(np.int64) * len(cols) + features[:, k]
+        for code in np.unique(pair[told]):
+            rows = np.flatnonzero(pair == code)
+            g, f = divmod(int(code), len(cols))
+            words[rows] = describe_many(names[g], cols[f], frame, rows, info, peers, values)
+        slots.append(words)
+    if not slots:
+        return [[] for _ in range(n)]
+    told_rows = (groups >= 0).sum(axis=1)
+    table = np.column_stack(slots).tolist()
+    return [row[:m] for row, m in zip(table, told_rows.tolist(), strict=True)]
 
 
 def top_groups(
@@ -292,6 +597,21 @@ def top_groups(
     >>> top_groups(model.contributions(frame), features.info)[0]   # doctest: +SKIP
     [('usage:login', 'login_trend'), ('payments', 'unrecovered_invoices')]
     """
+    groups, features, names, cols = _top_indices(contributions, info, top, frame)
+    return [
+        [(names[g], cols[f]) for g, f in zip(gs, fs, strict=True) if g >= 0]
+        for gs, fs in zip(groups.tolist(), features.tolist(), strict=True)
+    ]
+
+
+def _top_indices(
+    contributions: pd.DataFrame,
+    info: Mapping[str, FeatureInfo],
+    top: int,
+    frame: pd.DataFrame | None,
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """:func:`top_groups` as arrays: per row and rank, the group's index in ``names`` and the
+    feature's in ``cols`` (-1 past the last story told), then ``names`` and ``cols``."""
     cols = [c for c in contributions.columns if c in info and story(info[c].group or c) not in CONTEXT]
     groups = [info[c].group or c for c in cols]
     names = list(dict.fromkeys(groups))
@@ -301,9 +621,10 @@ def top_groups(
     member = np.array([g_index[g] for g in groups], dtype=int)
     group_story = np.array([s_index[story(g)] for g in names], dtype=int)
     values = contributions[cols].to_numpy(float)
-    per_group = np.zeros((len(values), len(names)))
+    n = len(values)
+    per_group = np.zeros((n, len(names)))
     np.add.at(per_group.T, member, values.T)
-    per_story = np.zeros((len(values), len(stories)))
+    per_story = np.zeros((n, len(stories)))
     np.add.at(per_story.T, group_story, per_group.T)
     if frame is not None:
         for name, j in s_index.items():
@@ -311,18 +632,27 @@ def top_groups(
             if shown is not None:
                 per_story[:, j] = np.where(shown, per_story[:, j], 0.0)
     order = np.argsort(-per_story, axis=1)[:, :top]
-    out: list[list[tuple[str, str]]] = []
-    for i in range(len(values)):
-        chosen = []
-        for s in order[i]:
-            if per_story[i, s] <= 0:
-                break
-            in_story = np.flatnonzero(group_story == s)
-            g = in_story[np.argmax(per_group[i, in_story])]
-            in_group = np.flatnonzero(member == g)
-            chosen.append((names[g], cols[in_group[np.argmax(values[i, in_group])]]))
-        out.append(chosen)
-    return out
+    # each story's strongest group, and each group's strongest feature (the first on ties, as argmax)
+    best_group = np.zeros((n, len(stories)), dtype=int)
+    for s in range(len(stories)):
+        in_story = np.flatnonzero(group_story == s)
+        best_group[:, s] = in_story[np.argmax(per_group[:, in_story], axis=1)]
+    best_feature = np.zeros((n, len(names)), dtype=int)
+    for g in range(len(names)):
+        in_group = np.flatnonzero(member == g)
+        best_feature[:, g] = in_group[np.argmax(values[:, in_group], axis=1)]
+    rows = np.arange(n)[:, None]
+    chosen_group = best_group[rows, order]
+    chosen_feature = best_feature[rows, chosen_group]
+    # stories come strongest first; the first that does not raise the score ends the list
+    # (as the row-by-row loop did, a NaN total does not end it)
+    raises = np.logical_and.accumulate(~(per_story[rows, order] <= 0), axis=1)
+    return (
+        np.where(raises, chosen_group, -1),
+        np.where(raises, chosen_feature, -1),
+        names,
+        cols,
+    )
 
 
 def evidence(name: str, frame: pd.DataFrame) -> np.ndarray | None:

@@ -134,6 +134,10 @@ class FeatureSet:
     frame: pd.DataFrame
     info: dict[str, FeatureInfo] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    event_types: list[str] = field(default_factory=list)
+    """The event types counted one by one (see :func:`event_types`)."""
+    onboarding_steps: list[str] = field(default_factory=list)
+    """The onboarding step types whose share is ``onboarding_done``."""
 
     @property
     def columns(self) -> list[str]:
@@ -501,13 +505,17 @@ def family_expressions(
     rows: ir.Table,
     last_date: Any = None,
     span: tuple[Any, Any] | None = None,
+    kinds: tuple[list[str], list[str]] | None = None,
 ) -> tuple[dict[str, ir.Table], list[str], list[str]]:
-    """Every family's expression (those whose tables hold data), and the event and onboarding types."""
+    """Every family's expression (those whose tables hold data), and the event and onboarding types
+    (``kinds`` when given, else those of the events before ``last_date``)."""
     families: dict[str, ir.Table] = {}
     types: list[str] = []
     steps: list[str] = []
     has_events = "usage" in spec.families or "onboarding" in spec.families
-    if has_events and _nonempty(engine, "events"):
+    if kinds is not None:
+        types, steps = list(kinds[0]), list(kinds[1])
+    elif has_events and _nonempty(engine, "events"):
         types, steps = event_types(engine, spec, last_date)
     if "usage" in spec.families and types:
         families["usage"] = usage_features(engine, obs, spec, types, span)
@@ -533,6 +541,7 @@ def build_features(
     spec: FeatureSpec | None = None,
     rows: ir.Table | None = None,
     observation_spec: object | None = None,
+    kinds: tuple[list[str], list[str]] | None = None,
 ) -> FeatureSet:
     """The features of every observation: one query per family, merged on (customer, date).
 
@@ -546,6 +555,11 @@ def build_features(
         Which features and windows.
     rows
         The subscription rows that count (default: those of ``observation_spec``).
+    kinds
+        The event types to count one by one and the onboarding step types, as a saved model's
+        :class:`FeatureSet` found them (its ``event_types`` and ``onboarding_steps``), so scoring
+        builds the features the model knows without first scanning every event for their types.
+        Default: those of the events before the newest observation date (:func:`event_types`).
 
     Examples
     --------
@@ -562,7 +576,7 @@ def build_features(
         rows = subscription_rows(engine, ospec)
     table = obs_table(obs)
     span = (obs["obs_date"].min(), obs["obs_date"].max())
-    families, types, steps = family_expressions(engine, table, spec, rows, span[1], span)
+    families, types, steps = family_expressions(engine, table, spec, rows, span[1], span, kinds)
     frame = obs.copy()
     frame["obs_date"] = pd.to_datetime(frame["obs_date"]).astype("datetime64[us]")
     frame["customer_id"] = frame["customer_id"].astype(str)
@@ -575,7 +589,7 @@ def build_features(
         frame = frame.merge(part, on=["customer_id", "obs_date"], how="left", suffixes=("", f"_{name}"))
         timings[name] = time.perf_counter() - started
     frame, info = derive(frame, spec, types, steps, set(families))
-    return FeatureSet(frame=frame, info=info, timings=timings)
+    return FeatureSet(frame=frame, info=info, timings=timings, event_types=types, onboarding_steps=steps)
 
 
 def derive(

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -111,6 +112,8 @@ def train(
         config.backtest.calibration,
         config.backtest.max_train_rows,
     )
+    if model.kind == "lightgbm":
+        model.explainer().prepare()  # saved with the model, so scoring starts with its TreeSHAP tables
     comps = health.components(frame)
     weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
     numeric = [c for c in model.features_ if fs.info[c].kind != "category"]
@@ -142,6 +145,8 @@ def train(
         health_weights=weights,
         metadata=meta,
         baselines=peers,
+        event_types=list(fs.event_types),
+        onboarding_steps=list(fs.onboarding_steps),
     )
     return registry.save(store, bundle), result
 
@@ -200,68 +205,139 @@ def score(
         if obs.empty:
             raise ModelError(f"churn score: no customer is active on {when:%Y-%m-%d}; pick another --as-of date")
         started = time.perf_counter()
-        fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec)
+        fs = build_features(eng, obs, bundle.feature_spec, observation_spec=bundle.observation_spec, kinds=bundle.kinds)
         timings["features"] = time.perf_counter() - started
+        timings.update({f"features: {name}": seconds for name, seconds in fs.timings.items()})
     finally:
         eng.close()
     started = time.perf_counter()
     frame = fs.frame
-    p = bundle.model.predict_proba(frame)
-    contributions = bundle.model.contributions(frame)
+    p, contributions = bundle.model.explain(frame)
+    timings["probability and contributions"] = time.perf_counter() - started
+    started = time.perf_counter()
+    words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
+    timings["reasons"] = time.perf_counter() - started
+    started = time.perf_counter()
     weights = latest_health_weights(store) or bundle.health_weights
     comps = health.components(frame)
     h = health.score(comps, weights)
-    words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
     base = float(bundle.metadata.get("base_rate", np.mean(p)))
-    out = (
-        pd.DataFrame(
-            {
-                "customer_id": frame["customer_id"].to_numpy(),
-                "probability": np.round(p, 5),
-                "band": risk_band(p, base),
-                "health": np.round(h.to_numpy(float), 1),
-                "health_band": [health.band(x) for x in h],
-                "reasons": words,
-                "health_components": [
-                    {k: round(float(v), 1) for k, v in row.items() if np.isfinite(v)}
-                    for row in comps.to_dict("records")
-                ],
-            }
-        )
-        .sort_values("probability", ascending=False, kind="stable")
-        .reset_index(drop=True)
+    parts, parts_json = component_records(comps)
+    out = pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"].to_numpy(),
+            "probability": np.round(p, 5),
+            "band": risk_band(p, base),
+            "health": np.round(h.to_numpy(float), 1),
+            "health_band": health.bands(h.to_numpy(float)),
+            "reasons": words,
+            "health_components": parts,
+        }
     )
-    timings["scoring"] = time.perf_counter() - started
+    order = out["probability"].sort_values(ascending=False, kind="stable").index.to_numpy()
+    out = out.iloc[order].reset_index(drop=True)
+    timings["health"] = time.perf_counter() - started
     assert bundle.version is not None
     if save:
         started = time.perf_counter()
-        save_scores(store, out, when, bundle.version)
+        _write_scores(store, out, when, bundle.version, parts_json[order])
         timings["saving"] = time.perf_counter() - started
     return Scores(out, when, bundle.version, timings)
 
 
+def component_records(comps: pd.DataFrame) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Each row's health components to one decimal, without the missing ones: as dicts, and as the
+    JSON text of those dicts (``json.dumps`` of each, written without a call per row).
+
+    Examples
+    --------
+    >>> parts, text = component_records(pd.DataFrame({"usage": [55.25, np.nan], "trend": [100.0, 35.0]}))
+    >>> parts, text.tolist()
+    ([{'usage': 55.2, 'trend': 100.0}, {'trend': 35.0}], ['{"usage": 55.2, "trend": 100.0}', '{"trend": 35.0}'])
+    """
+    names = [str(c) for c in comps.columns]
+    values = comps.to_numpy(float).reshape(len(comps), len(names))
+    have = np.isfinite(values)
+    n = len(values)
+    dicts = np.empty(n, dtype=object)
+    texts = np.empty(n, dtype=object)
+    if n == 0:
+        return [], texts
+    # Python's round(v, 1) is correctly rounded where numpy's is not (0.35 -> 0.3, numpy 0.4):
+    # apply it, and repr(), once per distinct value
+    distinct, where = np.unique(np.where(have, values, 0.0), return_inverse=True)
+    rounded = [round(float(v), 1) for v in distinct]
+    exact = np.array(rounded)[where.reshape(values.shape)]
+    shown = np.array([repr(v) for v in rounded], dtype=object)[where.reshape(values.shape)]
+    keys = [json.dumps(name) + ": " for name in names]
+    pattern = have @ (1 << np.arange(len(names)))
+    for code in np.unique(pattern):
+        rows = np.flatnonzero(pattern == code)
+        cols = [j for j in range(len(names)) if code >> j & 1]
+        chosen = [names[j] for j in cols]
+        shown_rows = exact[np.ix_(rows, np.array(cols, dtype=np.int64))].tolist()
+        dicts[rows] = [dict(zip(chosen, r, strict=True)) for r in shown_rows]
+        text = np.full(len(rows), "{", dtype=object)
+        for i, j in enumerate(cols):
+            text = text + ((", " if i else "") + keys[j]) + shown[rows, j]
+        texts[rows] = text + "}"
+    return dicts.tolist(), texts
+
+
+def _reasons_json(words: pd.Series | list[list[str]]) -> list[str]:
+    """``json.dumps`` of each row's list of reasons, encoding each distinct sentence once."""
+    said = list(words)
+    encoded = {s: json.dumps(s) for s in {s for row in said for s in (row or [])}}
+    return ["[" + ", ".join([encoded[s] for s in row or []]) + "]" for row in said]
+
+
 def save_scores(store: Store, frame: pd.DataFrame, as_of: datetime, version: int) -> None:
-    """Replace the scores of ``as_of`` and ``version`` with ``frame``."""
-    rows = [
-        {
-            "customer_id": str(r.customer_id),
-            "scored_at": as_of,
-            "probability": float(r.probability),  # type: ignore[arg-type]
-            "band": r.band,
-            "health": None if not np.isfinite(r.health) else float(r.health),  # type: ignore[arg-type]
-            "health_band": r.health_band,
-            "reasons": json.dumps(r.reasons),
-            "health_components": json.dumps(getattr(r, "health_components", None) or {}),
-            "model_version": version,
-        }
-        for r in frame.itertuples(index=False)
+    """Replace the scores of ``as_of`` and ``version`` with ``frame`` (one transaction)."""
+    parts = frame["health_components"] if "health_components" in frame else [None] * len(frame)
+    _write_scores(store, frame, as_of, version, [json.dumps(p or {}) for p in parts])
+
+
+def _write_scores(
+    store: Store, frame: pd.DataFrame, as_of: datetime, version: int, parts_json: np.ndarray | list[str]
+) -> None:
+    columns = [
+        "customer_id",
+        "scored_at",
+        "probability",
+        "band",
+        "health",
+        "health_band",
+        "reasons",
+        "health_components",
+        "model_version",
     ]
+    n = len(frame)
+    h = frame["health"].to_numpy(float)
     with store.engine.begin() as conn:
         conn.execute(
             sa.delete(churn_scores).where(churn_scores.c.scored_at == as_of, churn_scores.c.model_version == version)
         )
-        for i in range(0, len(rows), 5000):
-            conn.execute(sa.insert(churn_scores), rows[i : i + 5000])
+        if n == 0:
+            return
+        # one executemany of plain tuples: the driver's bulk path, not a dict per row through SQLAlchemy
+        bind = churn_scores.c.scored_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        rows = zip(
+            frame["customer_id"].astype(str).tolist(),
+            itertools.repeat(bind(as_of) if bind else as_of, n),
+            frame["probability"].to_numpy(float).tolist(),
+            frame["band"].astype(str).tolist(),
+            [float(x) if np.isfinite(x) else None for x in h.tolist()],
+            frame["health_band"].tolist(),
+            _reasons_json(frame["reasons"]),
+            list(parts_json),
+            itertools.repeat(int(version), n),
+            strict=True,
+        )
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {churn_scores.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})",
+            list(rows),
+        )
 
 
 def latest_health_weights(store: Store) -> dict[str, float] | None:

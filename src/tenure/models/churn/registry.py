@@ -46,6 +46,20 @@ class ModelBundle:
     version: int | None = None
     baselines: dict[str, float] = field(default_factory=dict)
     """Peer medians of each numeric feature at training time (for "against peers" reasons)."""
+    event_types: list[str] | None = None
+    """The event types the model's usage features count (``None`` in models saved before they were kept)."""
+    onboarding_steps: list[str] | None = None
+    """The onboarding step types of its ``onboarding_done`` share."""
+
+    @property
+    def kinds(self) -> tuple[list[str], list[str]] | None:
+        """The event and onboarding types to build the model's features with (``None``: find them
+        in the events, as models saved before they were kept need)."""
+        types = getattr(self, "event_types", None)
+        steps = getattr(self, "onboarding_steps", None)
+        if not types or steps is None:
+            return None
+        return list(types), list(steps)
 
 
 def save(store: Store, bundle: ModelBundle) -> int:
