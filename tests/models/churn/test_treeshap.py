@@ -77,7 +77,11 @@ def test_the_churn_model_explains_exactly_as_it_predicts() -> None:
     later.loc[later.index[:50], "plan"] = "enterprise"  # a level never seen: "other"
     p, parts = model.explain(later)
     np.testing.assert_array_equal(p, model.predict_proba(later))
-    lightgbm_parts = model.estimator_.predict(model.prep_.categories(later), pred_contrib=True)[:, :-1]
-    np.testing.assert_allclose(parts.to_numpy(), lightgbm_parts, rtol=0, atol=1e-12)
+    raw = model.estimator_.predict(model.prep_.categories(later), pred_contrib=True)[:, :-1]
+    lightgbm_parts = pd.DataFrame(raw, columns=model.estimator_.booster_.feature_name(), index=later.index)
     assert list(parts.columns) == model.features_
+    # each feature's contribution under its own name (the trees hold categories after the numbers)
+    np.testing.assert_allclose(parts.to_numpy(), lightgbm_parts[model.features_].to_numpy(), rtol=0, atol=1e-12)
+    basic = later["plan"] == "basic"
+    assert parts.loc[basic, "plan"].mean() > 0 > parts.loc[~basic, "plan"].mean()
     np.testing.assert_allclose(model.contributions(later).to_numpy(), parts.to_numpy(), rtol=0, atol=0)

@@ -285,7 +285,7 @@ class ChurnModel:
         X = self._complete(X)
         if self.kind == "lightgbm":
             _, parts = self.explainer().explain(self.prep_.matrix(X))
-            return pd.DataFrame(parts, columns=self.features_, index=X.index)
+            return self._labelled(parts, X.index)
         Z = self.prep_.standardised(X)
         parts = Z * self.estimator_.coef_[0]
         frame = pd.DataFrame(parts, columns=self.prep_.design_, index=X.index)
@@ -307,7 +307,13 @@ class ChurnModel:
             return self.predict_proba(X), self.contributions(X)
         s, parts = self.explainer().explain(self.prep_.matrix(X), threads)
         p = self.calibrator_.predict(s) if self.calibrator_ is not None else 1.0 / (1.0 + np.exp(-s))
-        return p, pd.DataFrame(parts, columns=self.features_, index=X.index)
+        return p, self._labelled(parts, X.index)
+
+    def _labelled(self, parts: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """Tree contributions named by feature: the trees read numbers first, then categories
+        (:meth:`Preprocessor.matrix`), so that is the order of their columns."""
+        columns = [*self.prep_.numeric, *self.prep_.categorical]
+        return pd.DataFrame(parts, columns=columns, index=index)[self.features_]
 
     def explainer(self) -> TreeExplainer:
         """The TreeSHAP explainer of the trees (made on first use, and kept with the model)."""
