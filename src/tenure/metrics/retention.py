@@ -67,17 +67,8 @@ def transitions(
         _first_paid=paid_start.min().over(customer),
     )
     j = rows.join(periods, [rows.start_date <= periods.b, rows._end > periods.a])
-    on_a = (j.start_date <= j.a) & (j._end > j.a)
-    on_b = j._end > j.b
-    zero = ibis.literal(0, "int64")
     g = j.group_by(["customer_id", "p"]).aggregate(
-        has_a=on_a.ifelse(1, 0).max(),
-        has_b=on_b.ifelse(1, 0).max(),
-        sum_a=ibis.ifelse(on_a, j.cents, zero).sum(),
-        sum_b=ibis.ifelse(on_b, j.cents, zero).sum(),
-        in_period=(j.start_date < j.b).ifelse(1, 0).max(),
-        a=j.a.min(),
-        b=j.b.min(),
+        **_edge_states(j.start_date, j._end, j.a, j.b, j.cents),
         first_at=j._first.min(),
         first_paid_at=j._first_paid.min(),
     )
@@ -99,6 +90,33 @@ def transitions(
         first_at="first_at",
         first_paid_at="first_paid_at",
     )
+
+
+def _edge_states(
+    start: ir.TimestampValue,
+    end: ir.TimestampValue,
+    a: ir.TimestampValue,
+    b: ir.TimestampValue,
+    cents: ir.IntegerValue,
+    counts: ir.BooleanValue | None = None,
+) -> dict[str, ir.Value]:
+    """Aggregations of the rows (or spans) ``[start, end)`` of one customer overlapping ``[a, b]``:
+    whether some counting one is active at ``a`` and at ``b``, its cents there, whether one is active
+    in ``[a, b)`` (``counts`` false: active but not counted, as while delinquent)."""
+    on_a = (start <= a) & (end > a)
+    on_b = end > b
+    if counts is not None:
+        on_a, on_b = on_a & counts, on_b & counts
+    zero = ibis.literal(0, "int64")
+    return {
+        "has_a": on_a.ifelse(1, 0).max(),
+        "has_b": on_b.ifelse(1, 0).max(),
+        "sum_a": ibis.ifelse(on_a, cents, zero).sum(),
+        "sum_b": ibis.ifelse(on_b, cents, zero).sum(),
+        "in_period": (start < b).ifelse(1, 0).max(),
+        "a": a.min(),
+        "b": b.min(),
+    }
 
 
 def customer_spans(engine: Engine, settings: Settings, rows: ir.Table) -> ir.Table:
@@ -185,17 +203,7 @@ def period_totals(
     e = edges.join(periods, [edges.t > periods.a, edges.t <= periods.b])
     pairs = e.select(pcid=e.customer_id, pp=e.p, pa=e.a, pb=e.b).distinct()
     j = pairs.join(spans, [pairs.pcid == spans.customer_id, spans.t0 <= pairs.pb, spans.t1 > pairs.pa])
-    on_a = (j.t0 <= j.pa) & (j.t1 > j.pa) & (j.late == 0)
-    on_b = (j.t1 > j.pb) & (j.late == 0)
-    g = j.group_by([j.pcid, j.pp]).aggregate(
-        has_a=on_a.ifelse(1, 0).max(),
-        has_b=on_b.ifelse(1, 0).max(),
-        sum_a=ibis.ifelse(on_a, j.cents, zero).sum(),
-        sum_b=ibis.ifelse(on_b, j.cents, zero).sum(),
-        in_period=(j.t0 < j.pb).ifelse(1, 0).max(),
-        a=j.pa.min(),
-        b=j.pb.min(),
-    )
+    g = j.group_by([j.pcid, j.pp]).aggregate(**_edge_states(j.t0, j.t1, j.pa, j.pb, j.cents, j.late == 0))
     # the first span starts at the first activation, the first span with cents at the first paying one
     paid_from = ibis.ifelse(spans.cents > 0, spans.t0, ibis.null("timestamp"))
     firsts = spans.group_by(fcid=spans.customer_id).aggregate(first_at=spans.t0.min(), first_paid_at=paid_from.min())

@@ -82,6 +82,22 @@ def _v(row: Mapping[str, Any], name: str | None) -> float:
         return float("nan")
 
 
+def _main_count(group: str, name: str, info: Mapping[str, FeatureInfo]) -> str | None:
+    """The count of event type ``name`` over the main window (the one with a past to compare to)."""
+    return next(
+        (
+            c
+            for c in info
+            if c.startswith(f"{name}_")
+            and c.endswith("d")
+            and info[c].past
+            and info[c].group == group
+            and info[c].kind == "count"
+        ),
+        None,
+    )
+
+
 def describe(
     group: str,
     feature: str,
@@ -107,18 +123,7 @@ def describe(
     kind = group.split(":", 1)[0]
     if kind == "usage":
         name = group.split(":", 1)[1]
-        main = next(
-            (
-                c
-                for c in info
-                if c.startswith(f"{name}_")
-                and c.endswith("d")
-                and info[c].past
-                and info[c].group == group
-                and info[c].kind == "count"
-            ),
-            None,
-        )
+        main = _main_count(group, name, info)
         if main is None:
             return f"{fi.label}: {number(_v(row, feature))}"
         recent, label = _v(row, main), info[main].label
@@ -360,18 +365,7 @@ def _describe_many(
         if ":" not in group:
             raise _Irregular
         name = group.split(":", 1)[1]
-        main = next(
-            (
-                c
-                for c in info
-                if c.startswith(f"{name}_")
-                and c.endswith("d")
-                and info[c].past
-                and info[c].group == group
-                and info[c].kind == "count"
-            ),
-            None,
-        )
+        main = _main_count(group, name, info)
         if main is None:
             return f"{fi.label}: " + _numbers(v(feature))
         recent, label = v(main), info[main].label
