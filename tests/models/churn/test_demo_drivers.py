@@ -59,12 +59,24 @@ def features(demo):  # type: ignore[no-untyped-def]
     return labelled_features(store, ChurnConfig.from_store(store))
 
 
-def test_the_planted_mechanisms_rank_among_the_strongest_features(features) -> None:  # type: ignore[no-untyped-def]
+def test_the_planted_mechanisms_rank_among_the_strongest_features_for_the_customers_who_left(features) -> None:  # type: ignore[no-untyped-def]
     result = backtest(features, 28)
     assert result.chosen.auc >= 0.8
-    top = list(result.importances)[:20]
+    # Failed payments and ticket spikes touch few customers, so over everybody their mean contribution
+    # is small; for the customers who then left (on later dates, with a model fitted on earlier ones)
+    # every planted mechanism must be among the strongest quarter of the ~100 features.
+    frame = features.frame[features.frame["churned"].notna()].copy()
+    frame["churned"] = frame["churned"].astype(int)
+    dates = sorted(frame["obs_date"].unique())
+    cut = dates[-4]
+    model = fit_calibrated(
+        frame[frame["obs_date"] + pd.Timedelta(days=28) <= cut], features.columns, features.categorical, "lightgbm"
+    )
+    left = frame[(frame["obs_date"] > cut - pd.Timedelta(days=100)) & (frame["churned"] == 1)]
+    strength = model.contributions(left).abs().mean().sort_values(ascending=False)
+    top = list(strength.index)[:25]
     found = {driver_of(features.info[name].group or name) for name in top}
-    assert {"usage_decline", "failed_payment", "ticket_spike", "nps"} <= found
+    assert {"usage_decline", "failed_payment", "ticket_spike", "nps", "renewal_request", "poor_onboarding"} <= found
 
 
 def test_reasons_name_the_real_drivers_of_churners_far_more_often_than_chance(demo, features) -> None:  # type: ignore[no-untyped-def]
