@@ -18,7 +18,7 @@ MONEY = {"subscriptions": "mrr", "invoices": "amount", "payments": "amount", "or
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
-    simulate(customers=300, months=12, seed=5).write(folder)
+    simulate(customers=300, months=12, seed=5, end="2026-12-01").write(folder)
     return folder
 
 
@@ -29,7 +29,12 @@ def test_the_demo_business_imports_with_equal_row_counts_and_money_totals(store:
     for name in TABLES:
         source = pq.read_table(demo_dir / f"{name}.parquet")
         assert report.tables[name].rejected == 0
-        assert counts[name] == source.num_rows, name
+        expected = source.num_rows
+        if name == "events":  # identical events (same customer, type, second, user, value) are one event
+            expected = con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT * FROM read_parquet('{demo_dir / 'events.parquet'}'))"
+            ).fetchone()[0]
+        assert counts[name] == expected, name
         if name in MONEY:
             stored = con.execute(f'SELECT sum("{MONEY[name]}") FROM "{name}"').fetchone()[0]
             assert stored == pytest.approx(pc.sum(source[MONEY[name]]).as_py(), abs=0.005), name

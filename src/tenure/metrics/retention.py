@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from tenure.metrics.activity import (
     FOREVER,
@@ -129,18 +128,10 @@ def customer_spans(engine: Engine, settings: Settings, rows: ir.Table) -> ir.Tab
     """
     zero = ibis.literal(0, "int64")
     one = ibis.literal(1, "int64")
-    # each row read once, crossed with its two edges: +1 at the start, −1 at the end
-    sides = ibis.memtable(pd.DataFrame({"side": [1, -1]}), schema={"side": "int64"})
-    r = rows.select("customer_id", "start_date", "end_date", "cents").cross_join(sides)
-    r = r.filter((r.side == 1) | r.end_date.notnull())
+    ends = rows.filter(rows.end_date.notnull())
     steps = [
-        r.select(
-            "customer_id",
-            t=ibis.ifelse(r.side == 1, r.start_date, r.end_date),
-            d_rows=r.side,
-            d_cents=r.side * r.cents,
-            d_late=zero,
-        )
+        rows.select("customer_id", t=rows.start_date, d_rows=one, d_cents=rows.cents, d_late=zero),
+        ends.select("customer_id", t=ends.end_date, d_rows=-one, d_cents=-ends.cents, d_late=zero),
     ]
     windows = delinquency_windows(engine, settings)
     if windows is not None:
