@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from factories import small_business, write_table
 from tenure.engine import open_engine
 from tenure.ingest.batch import load_records
 from tenure.metrics import report
 from tenure.store import Store
 from tenure.store.analytics_copy import COPIED, cache_dir
+from tenure.store.rollups import ROLLUPS
 
 
 def _source(store: Store, table: str) -> tuple[str, int]:
@@ -36,9 +39,23 @@ def test_an_import_leaves_a_current_copy_of_every_imported_table_that_analytics_
     assert _source(sqlite_store, "customers") == ("parquet", 3)
     copies = _copies(sqlite_store)
     assert {"events-v1.parquet", "subscriptions-v1.parquet", "customers-v1.parquet"} <= set(copies)
-    assert {"user_days-v1.parquet", "user_months-v1.parquet"} <= set(copies)
+    assert {"user_days-v1.parquet", "user_months-v1.parquet", "first_events-v1.parquet"} <= set(copies)
     assert "invoices-v0.parquet" in copies  # never written: the copy of the empty table
-    assert len(copies) == len(COPIED) + 2
+    assert len(copies) == len(COPIED) + len(ROLLUPS)
+
+
+def test_the_events_copy_is_in_time_order_so_a_date_window_reads_only_its_row_groups(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    folder = small_business(tmp_path / "ds")
+    times = [f"2024-0{1 + (i * 7) % 9}-{1 + i % 28:02d}T{i % 24:02d}:00:00" for i in range(50)]
+    rows = [[f"c{3 - i % 3}", "login", t] for i, t in enumerate(times)]
+    write_table(folder, "events", ["customer_id", "event_type", "occurred_at"], rows)
+    sqlite_store.import_folder(folder)
+    (copy,) = cache_dir(sqlite_store).glob("events-v*.parquet")  # type: ignore[union-attr]
+    times = pq.read_table(copy, columns=["occurred_at"]).column("occurred_at").to_pylist()
+    assert len(times) == 50
+    assert times == sorted(times)
 
 
 def test_rows_written_later_make_only_their_tables_copy_stale_until_the_next_import(

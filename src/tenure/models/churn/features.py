@@ -381,12 +381,12 @@ def response_features(engine: Engine, obs: ir.Table) -> ir.Table:
     ).drop("nps_at", "csat_at")
 
 
-def payment_features(engine: Engine, obs: ir.Table, spec: FeatureSpec) -> ir.Table:
+def payment_features(engine: Engine, obs: ir.Table, spec: FeatureSpec, span: tuple[Any, Any] | None = None) -> ir.Table:
     """Failed attempts, invoices with failures not (or later) recovered, overdue invoices."""
     inv = engine.table("invoices")
-    pay = engine.table("payments")
-    o = obs.select("customer_id", "obs_date")
     look = spec.ticket_days
+    pay = _within(engine.table("payments"), "attempted_at", span, look)
+    o = obs.select("customer_id", "obs_date")
     p = pay.join(inv.select("invoice_id", i_customer="customer_id"), "invoice_id")
     j = o.join(
         p,
@@ -413,6 +413,9 @@ def payment_features(engine: Engine, obs: ir.Table, spec: FeatureSpec) -> ir.Tab
     pays = pays.mutate(days_since_failed_payment=_days_between(pays.obs_date, pays.last_failed_at)).drop(
         "last_failed_at"
     )
+    if span is not None:  # an invoice paid before the first date is overdue at none
+        paid_before = inv.paid_at.notnull() & (inv.paid_at < ibis.literal(pd.Timestamp(span[0]).to_pydatetime()))
+        inv = inv.filter(~paid_before)
     i = inv.select(i_customer="customer_id", due_at="due_at", paid_at="paid_at", status="status")
     k = o.join(i, [o.customer_id == i.i_customer, i.due_at.notnull(), i.due_at < o.obs_date])
     unpaid = (k.paid_at.isnull() | (k.paid_at >= k.obs_date)) & ~k.status.isin(["void", "draft"]).fill_null(False)
@@ -426,10 +429,10 @@ def payment_features(engine: Engine, obs: ir.Table, spec: FeatureSpec) -> ir.Tab
 
 
 def onboarding_features(engine: Engine, obs: ir.Table, steps: list[str]) -> ir.Table:
-    """The share of onboarding steps done before the date (first occurrence of each step type)."""
-    ev = engine.table("events")
-    ev = ev.filter(ev.event_type.isin(steps))
-    first = ev.group_by([ev.customer_id, ev.event_type]).aggregate(first_at=ev.occurred_at.min())
+    """The share of onboarding steps done before the date (first occurrence of each step type, from
+    the :func:`~tenure.store.rollups.first_events` rollup)."""
+    first = engine.table("first_events")
+    first = first.filter(first.event_type.isin(steps))
     o = obs.select("customer_id", "obs_date")
     first = first.rename(f_customer="customer_id")
     j = o.join(first, [o.customer_id == first.f_customer, first.first_at < o.obs_date])
@@ -529,7 +532,7 @@ def family_expressions(
     if "responses" in spec.families and _nonempty(engine, "responses"):
         families["responses"] = response_features(engine, obs)
     if "payments" in spec.families and _nonempty(engine, "payments"):
-        families["payments"] = payment_features(engine, obs, spec)
+        families["payments"] = payment_features(engine, obs, spec, span)
     if "onboarding" in spec.families and steps:
         families["onboarding"] = onboarding_features(engine, obs, steps)
     return families, types, steps
