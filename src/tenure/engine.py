@@ -82,7 +82,10 @@ class Engine:
             raise EngineError(f"the {self.name} engine failed: {exc}") from exc
 
     def to_pandas(self, expr: ir.Table) -> pd.DataFrame:
-        return self.execute(expr)
+        """``expr``'s rows as a DataFrame converted from Arrow: numeric columns with gaps become floats
+        with NaN, as pandas holds them. Faster than :meth:`execute` on wide results (Ibis's own
+        conversion turns every column holding a null into Python objects first)."""
+        return self.to_arrow(expr).to_pandas()
 
     def to_arrow(self, expr: ir.Table) -> pa.Table:
         try:

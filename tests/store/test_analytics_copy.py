@@ -48,8 +48,8 @@ def test_the_events_copy_is_in_time_order_so_a_date_window_reads_only_its_row_gr
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     folder = small_business(tmp_path / "ds")
-    times = [f"2024-0{1 + (i * 7) % 9}-{1 + i % 28:02d}T{i % 24:02d}:00:00" for i in range(50)]
-    rows = [[f"c{3 - i % 3}", "login", t] for i, t in enumerate(times)]
+    stamps = [f"2024-0{1 + (i * 7) % 9}-{1 + i % 28:02d}T{i % 24:02d}:00:00" for i in range(50)]
+    rows = [[f"c{3 - i % 3}", "login", t] for i, t in enumerate(stamps)]
     write_table(folder, "events", ["customer_id", "event_type", "occurred_at"], rows)
     sqlite_store.import_folder(folder)
     (copy,) = cache_dir(sqlite_store).glob("events-v*.parquet")  # type: ignore[union-attr]

@@ -242,10 +242,12 @@ def usage_features(
         daily,
         [o.customer_id == daily.customer_id, daily.day < o.obs_date, daily.day >= _ago(o.obs_date, base)],
     )
+    # how long before the date each day is, in seconds, computed once: every window is a range of it
+    j = j.mutate(before=j.obs_date.epoch_seconds() - j.day.epoch_seconds())
     aggs: dict[str, ir.Value] = {}
 
     def count(col: ir.NumericColumn, lo: int, hi: int = 0) -> ir.Value:
-        inside = (j.day >= _ago(j.obs_date, lo)) & (j.day < _ago(j.obs_date, hi))
+        inside = (j.before <= int(lo * DAY)) & (j.before > int(hi * DAY))
         return inside.ifelse(col, 0).sum()
 
     columns = [("events", j.n)] + [(slug(t), j[f"n_{slug(t)}"]) for t in types]
@@ -254,17 +256,14 @@ def usage_features(
             aggs[f"{name}_{w}d"] = count(col, w)
         aggs[f"{name}_prev_{main}d"] = count(col, 2 * main, main)
         aggs[f"{name}_{base}d"] = count(col, base)
-        last = (col > 0).ifelse(j.day, ibis.null("timestamp")).max()
-        aggs[f"{name}_last"] = last
-    inside_main = j.day >= _ago(j.obs_date, main)
-    aggs[f"active_days_{main}d"] = inside_main.ifelse(1, 0).sum()
-    aggs["first_day"] = j.day.min()
+        aggs[f"days_since_last_{name}"] = j.before.min(where=col > 0)
+    aggs[f"active_days_{main}d"] = (j.before <= int(main * DAY)).ifelse(1, 0).sum()
+    aggs["history_days"] = j.before.max()
     agg = j.group_by([j.customer_id, j.obs_date]).aggregate(**aggs)
-    out = {}
-    for name, _ in columns:
-        out[f"days_since_last_{name}"] = _days_between(agg.obs_date, agg[f"{name}_last"]).fill_null(float(base))
-    return agg.mutate(**out, history_days=_days_between(agg.obs_date, agg.first_day)).drop(
-        *[f"{name}_last" for name, _ in columns], "first_day"
+    seconds = [f"days_since_last_{name}" for name, _ in columns]
+    return agg.mutate(
+        **{c: (agg[c].cast("float64") / DAY).fill_null(float(base)) for c in seconds},
+        history_days=agg.history_days.cast("float64") / DAY,
     )
 
 
@@ -586,7 +585,7 @@ def build_features(
     timings: dict[str, float] = {}
     for name, expr in families.items():
         started = time.perf_counter()
-        part = engine.execute(expr)
+        part = engine.to_pandas(expr)
         part["obs_date"] = pd.to_datetime(part["obs_date"]).astype("datetime64[us]")
         part["customer_id"] = part["customer_id"].astype(str)
         frame = frame.merge(part, on=["customer_id", "obs_date"], how="left", suffixes=("", f"_{name}"))
