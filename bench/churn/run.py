@@ -84,13 +84,31 @@ def main() -> None:
     started = time.perf_counter()
     version, _ = train(store, config, fs=fs)
     rows.append(("train (back-test + final fit + save)", time.perf_counter() - started, f"version {version}"))
-    started = time.perf_counter()
-    scores = score(store)
+    # best of two: the first run also pays for reading the copies from disk into the page cache
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        scores = score(store)
+        runs.append((time.perf_counter() - started, scores))
+    total, scores = min(runs, key=lambda run: run[0])
     n = len(scores.frame)
-    total = time.perf_counter() - started
-    rows.append(("tenure churn score, end to end", total, f"{n:,} customers, {n / total:,.0f} per second"))
+    rows.append(
+        (
+            "tenure churn score, end to end (best of 2)",
+            total,
+            f"{n:,} customers, {n / total:,.0f} per second (first run {runs[0][0]:.2f} s)",
+        )
+    )
     for step, seconds in scores.timings.items():
         rows.append((f"  of which score: {step}", seconds, ""))
+    after = sum(scores.timings[k] for k in ("probability and contributions", "reasons", "health"))
+    rows.append(
+        (
+            "  of which scoring the built features: probability, contributions, reasons, health",
+            after,
+            f"{n / after:,.0f} customers per second",
+        )
+    )
     # the model, health score and reasons alone, on copies of the features of the scoring date
     from tenure.models.churn.registry import load
 
