@@ -42,6 +42,7 @@ from tenure.metrics.activity import subscription_rows  # noqa: E402
 from tenure.metrics.periods import add_months, as_datetime  # noqa: E402
 from tenure.settings import Settings  # noqa: E402
 from tenure.store import Store, analytics_copy  # noqa: E402
+from tenure.store.rollups import ROLLUPS  # noqa: E402
 
 
 def timed(fn, repeat: int = 1):
@@ -100,10 +101,11 @@ def main() -> None:
             flush=True,
         )
         # the events' rollups are written by the import; time that part on its own
-        for rollup in analytics_copy.cache_dir(sqlite).glob("user_*.parquet"):  # type: ignore[union-attr]
-            rollup.unlink()
+        for name in ROLLUPS:
+            for rollup in analytics_copy.cache_dir(sqlite).glob(f"{name}-v*.parquet"):  # type: ignore[union-attr]
+                rollup.unlink()
         t_rollups, _ = timed(lambda: analytics_copy.refresh(sqlite))
-        print(f"rollups of the events (user-days, user-months) in {t_rollups:.1f} s", flush=True)
+        print(f"rollups of the events ({', '.join(ROLLUPS)}) in {t_rollups:.1f} s", flush=True)
 
         pg_folder = work / "demo-pg"
         pg_folder.mkdir()
@@ -202,8 +204,8 @@ def main() -> None:
             f"{platform.python_version()}; best of {args.repeat} runs; all figures measured in one run.",
             "",
             f"Import into the SQLite store: {t_import:.1f} s, of which {t_rollups:.1f} s build the events' rollups "
-            "(user-days and user-months, from which DAU/MAU is counted) — a cost paid once per import instead "
-            "of on every report.",
+            f"({', '.join(ROLLUPS)}: DAU/MAU is counted from the first two) — a cost paid once per import "
+            "instead of on every report.",
             "",
             "## Full report (every metric, 36 monthly periods)",
             "",

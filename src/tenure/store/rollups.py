@@ -20,12 +20,15 @@ the import that changed the events.
 Examples
 --------
 >>> import ibis
->>> events = ibis.table({"customer_id": "string", "user_id": "string", "occurred_at": "timestamp"}, name="events")
+>>> events = ibis.table(
+...     {"customer_id": "string", "user_id": "string", "event_type": "string", "occurred_at": "timestamp"},
+...     name="events",
+... )
 >>> user_days(events).columns
 ('customer_id', 'user_id', 'day')
 >>> user_months(user_days(events)).columns
 ('customer_id', 'user_id', 'month')
->>> first_events(events.mutate(event_type=events.user_id)).columns
+>>> first_events(events).columns
 ('customer_id', 'event_type', 'first_at')
 """
 
