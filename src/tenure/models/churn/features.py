@@ -242,24 +242,34 @@ def usage_features(
         daily,
         [o.customer_id == daily.customer_id, daily.day < o.obs_date, daily.day >= _ago(o.obs_date, base)],
     )
-    # how long before the date each day is, in seconds, computed once: every window is a range of it
+    # How long before the date each day is, and which of the spans between window edges that falls
+    # in: the days are first summed per span with plain sums, then each window adds up its spans.
     j = j.mutate(before=j.obs_date.epoch_seconds() - j.day.epoch_seconds())
+    edges = sorted({*spec.windows, main, 2 * main, base})
+    j = j.mutate(span=ibis.cases(*[(j.before <= int(e * DAY), i) for i, e in enumerate(edges)]))
+    columns = [("events", "n")] + [(slug(t), f"n_{slug(t)}") for t in types]
+    per_span = j.group_by([j.customer_id, j.obs_date, j.span]).aggregate(
+        **{f"c_{name}": j[col].sum() for name, col in columns},
+        **{f"last_{name}": j.before.min(where=j[col] > 0) for name, col in columns},
+        days=j.count(),
+        oldest=j.before.max(),
+    )
+
+    def total(column: str, lo: int, hi: int = 0) -> ir.Value:
+        """``column`` summed over the spans of days ``hi`` (excluded) to ``lo`` (included) before."""
+        inside = [i for i, e in enumerate(edges) if hi < e <= lo]
+        return per_span.span.isin(inside).ifelse(per_span[column], 0).sum()
+
     aggs: dict[str, ir.Value] = {}
-
-    def count(col: ir.NumericColumn, lo: int, hi: int = 0) -> ir.Value:
-        inside = (j.before <= int(lo * DAY)) & (j.before > int(hi * DAY))
-        return inside.ifelse(col, 0).sum()
-
-    columns = [("events", j.n)] + [(slug(t), j[f"n_{slug(t)}"]) for t in types]
-    for name, col in columns:
+    for name, _ in columns:
         for w in spec.windows:
-            aggs[f"{name}_{w}d"] = count(col, w)
-        aggs[f"{name}_prev_{main}d"] = count(col, 2 * main, main)
-        aggs[f"{name}_{base}d"] = count(col, base)
-        aggs[f"days_since_last_{name}"] = j.before.min(where=col > 0)
-    aggs[f"active_days_{main}d"] = (j.before <= int(main * DAY)).ifelse(1, 0).sum()
-    aggs["history_days"] = j.before.max()
-    agg = j.group_by([j.customer_id, j.obs_date]).aggregate(**aggs)
+            aggs[f"{name}_{w}d"] = total(f"c_{name}", w)
+        aggs[f"{name}_prev_{main}d"] = total(f"c_{name}", 2 * main, main)
+        aggs[f"{name}_{base}d"] = total(f"c_{name}", base)
+        aggs[f"days_since_last_{name}"] = per_span[f"last_{name}"].min()
+    aggs[f"active_days_{main}d"] = total("days", main)
+    aggs["history_days"] = per_span.oldest.max()
+    agg = per_span.group_by([per_span.customer_id, per_span.obs_date]).aggregate(**aggs)
     seconds = [f"days_since_last_{name}" for name, _ in columns]
     return agg.mutate(
         **{c: (agg[c].cast("float64") / DAY).fill_null(float(base)) for c in seconds},
