@@ -103,6 +103,34 @@ def loaded(store: Store, tmp_path: Path) -> Store:
     return store
 
 
+def test_a_day_on_a_windows_edge_counts_in_it_and_the_day_before_in_the_next_one(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "edges"
+    write_table(folder, "customers", ["customer_id"], [["c1"]])
+    write_table(folder, "subscriptions", ["customer_id", "start_date", "mrr"], [["c1", "2023-11-01", "100"]])
+    # logins 7, 8, 28, 29, 56, 57, 84 and 85 days before the date (29 February 2024 included)
+    days = [
+        "2024-02-23",
+        "2024-02-22",
+        "2024-02-02",
+        "2024-02-01",
+        "2024-01-05",
+        "2024-01-04",
+        "2023-12-08",
+        "2023-12-07",
+    ]
+    write_table(
+        folder, "events", ["customer_id", "event_type", "occurred_at"], [["c1", "login", f"{d}T12:00:00"] for d in days]
+    )
+    store.import_folder(folder)
+    row = features_at(store, OBS_DATE).frame.set_index("customer_id").loc["c1"]
+    assert row["login_7d"] == 1  # 23 Feb
+    assert row["login_28d"] == 3  # 23, 22 and 2 Feb
+    assert row["login_prev_28d"] == 2  # 1 Feb and 5 Jan: 29 and 56 days before
+    assert row["login_usual_28d"] == pytest.approx(7 / 84 * 28)  # 7 in 84 days: all but 7 Dec, 85 days before
+    assert row["active_days_28d"] == 3
+    assert row["days_since_last_login"] == 7
+
+
 def test_features_match_values_worked_out_by_hand(loaded: Store) -> None:
     fs = features_at(loaded, OBS_DATE)
     row = fs.frame.set_index("customer_id").loc["c1"]
