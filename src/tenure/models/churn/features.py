@@ -42,6 +42,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from tenure.models.churn.observations import as_times
+
 if TYPE_CHECKING:
     from tenure.engine import Engine
 
@@ -498,7 +500,7 @@ def obs_table(obs: pd.DataFrame) -> ir.Table:
     frame["customer_id"] = frame["customer_id"].astype(str)
     frame["period"] = frame["period"].astype("int64")
     for c in ("obs_date", "period_start"):
-        frame[c] = pd.to_datetime(frame[c]).astype("datetime64[us]")
+        frame[c] = as_times(frame[c])
     return ibis.memtable(
         frame,
         schema={
@@ -590,13 +592,13 @@ def build_features(
     span = (obs["obs_date"].min(), obs["obs_date"].max())
     families, types, steps = family_expressions(engine, table, spec, rows, span[1], span, kinds)
     frame = obs.copy()
-    frame["obs_date"] = pd.to_datetime(frame["obs_date"]).astype("datetime64[us]")
+    frame["obs_date"] = as_times(frame["obs_date"])
     frame["customer_id"] = frame["customer_id"].astype(str)
     timings: dict[str, float] = {}
     for name, expr in families.items():
         started = time.perf_counter()
         part = engine.to_pandas(expr)
-        part["obs_date"] = pd.to_datetime(part["obs_date"]).astype("datetime64[us]")
+        part["obs_date"] = as_times(part["obs_date"])
         part["customer_id"] = part["customer_id"].astype(str)
         frame = frame.merge(part, on=["customer_id", "obs_date"], how="left", suffixes=("", f"_{name}"))
         timings[name] = time.perf_counter() - started

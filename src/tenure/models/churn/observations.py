@@ -170,6 +170,20 @@ def active_periods(engine: Engine, spec: ObservationSpec) -> ir.Table:
     )
 
 
+def as_times(values: pd.Series) -> pd.Series:
+    """``values`` as ``datetime64[us]``, parsed only when they are not times already (pandas' parser
+    turns a tenth of a column of times into Python objects one by one to decide whether to cache).
+
+    Examples
+    --------
+    >>> as_times(pd.Series(["2024-03-01"])).dtype, as_times(pd.Series(pd.to_datetime(["2024-03-01"]))).dtype
+    (dtype('<M8[us]'), dtype('<M8[us]'))
+    """
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values)
+    return values.astype("datetime64[us]")
+
+
 def data_end(engine: Engine) -> datetime:
     """The latest subscription ``start_date``: the data are taken as complete up to here."""
     s = engine.table("subscriptions")
@@ -237,6 +251,6 @@ def build_observations(
             "horizon (--horizon)"
         )
     frame = engine.execute(observations(engine, dates, spec, end))
-    frame["obs_date"] = pd.to_datetime(frame["obs_date"]).astype("datetime64[us]")
-    frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[us]")
+    frame["obs_date"] = as_times(frame["obs_date"])
+    frame["period_start"] = as_times(frame["period_start"])
     return frame.sort_values(["obs_date", "customer_id"], kind="stable").reset_index(drop=True)
