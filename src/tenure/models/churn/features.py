@@ -244,13 +244,13 @@ def usage_features(
         daily,
         [o.customer_id == daily.customer_id, daily.day < o.obs_date, daily.day >= _ago(o.obs_date, base)],
     )
-    # How long before the date each day is, and which of the spans between window edges that falls
-    # in: the days are first summed per span with plain sums, then each window adds up its spans.
+    # How long before the date each day is, and which stretch between two window edges it falls in:
+    # the days are first summed per stretch with plain sums, then each window adds up its stretches.
     j = j.mutate(before=j.obs_date.epoch_seconds() - j.day.epoch_seconds())
     edges = sorted({*spec.windows, main, 2 * main, base})
-    j = j.mutate(span=ibis.cases(*[(j.before <= int(e * DAY), i) for i, e in enumerate(edges)]))
+    j = j.mutate(stretch=ibis.cases(*[(j.before <= int(e * DAY), i) for i, e in enumerate(edges)]))
     columns = [("events", "n")] + [(slug(t), f"n_{slug(t)}") for t in types]
-    per_span = j.group_by([j.customer_id, j.obs_date, j.span]).aggregate(
+    per_stretch = j.group_by([j.customer_id, j.obs_date, j.stretch]).aggregate(
         **{f"c_{name}": j[col].sum() for name, col in columns},
         **{f"last_{name}": j.before.min(where=j[col] > 0) for name, col in columns},
         days=j.count(),
@@ -258,9 +258,9 @@ def usage_features(
     )
 
     def total(column: str, lo: int, hi: int = 0) -> ir.Value:
-        """``column`` summed over the spans of days ``hi`` (excluded) to ``lo`` (included) before."""
+        """``column`` summed over the stretches from ``hi`` (excluded) to ``lo`` (included) days before."""
         inside = [i for i, e in enumerate(edges) if hi < e <= lo]
-        return per_span.span.isin(inside).ifelse(per_span[column], 0).sum()
+        return per_stretch.stretch.isin(inside).ifelse(per_stretch[column], 0).sum()
 
     aggs: dict[str, ir.Value] = {}
     for name, _ in columns:
@@ -268,10 +268,10 @@ def usage_features(
             aggs[f"{name}_{w}d"] = total(f"c_{name}", w)
         aggs[f"{name}_prev_{main}d"] = total(f"c_{name}", 2 * main, main)
         aggs[f"{name}_{base}d"] = total(f"c_{name}", base)
-        aggs[f"days_since_last_{name}"] = per_span[f"last_{name}"].min()
+        aggs[f"days_since_last_{name}"] = per_stretch[f"last_{name}"].min()
     aggs[f"active_days_{main}d"] = total("days", main)
-    aggs["history_days"] = per_span.oldest.max()
-    agg = per_span.group_by([per_span.customer_id, per_span.obs_date]).aggregate(**aggs)
+    aggs["history_days"] = per_stretch.oldest.max()
+    agg = per_stretch.group_by([per_stretch.customer_id, per_stretch.obs_date]).aggregate(**aggs)
     seconds = [f"days_since_last_{name}" for name, _ in columns]
     return agg.mutate(
         **{c: (agg[c].cast("float64") / DAY).fill_null(float(base)) for c in seconds},
