@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
@@ -51,6 +52,9 @@ class Engine:
     store: Store | None = None
     _tables: dict[str, ir.Table] = field(default_factory=dict)
     _rollups: set[str] | None = None
+    copies: dict[str, Path] = field(default_factory=dict)
+    """The columnar copies (:mod:`tenure.store.analytics_copy`) the tables are read from, by table name:
+    what the engine's figures were computed from, so results derived from them can be kept beside them."""
 
     def table(self, name: str) -> ir.Table:
         """A canonical table, or a :mod:`rollup <tenure.store.rollups>` of the events, as an Ibis
@@ -115,7 +119,11 @@ def open_engine(store: Store, name: str = "duckdb", spark_session: Any = None) -
         An existing SparkSession; by default a local one is started.
     """
     if name == "duckdb":
-        return Engine("duckdb", ibis.duckdb.from_connection(store.duckdb(attach=False)), store)
+        from tenure.store.analytics_copy import current_copies
+
+        copies = current_copies(store) if store.dialect == "sqlite" else {}
+        con = store.duckdb(attach=False, copies=copies)
+        return Engine("duckdb", ibis.duckdb.from_connection(con), store, copies=copies)
     if name == "postgres":
         if store.dialect != "postgresql":
             raise ConfigurationError(

@@ -24,7 +24,6 @@ import pandas as pd
 
 from tenure.engine import Engine, open_engine
 from tenure.errors import ConfigurationError
-from tenure.metrics.activity import subscription_rows
 from tenure.metrics.costs import cost_sums
 from tenure.metrics.engagement import activity_sums
 from tenure.metrics.nps import nps_score, survey_counts
@@ -332,9 +331,8 @@ def _points(eng: Engine, start: Any, end: Any, period: str) -> list[datetime]:
 
 def period_figures(eng: Engine, settings: Settings, points: list[datetime], engagement: bool = True) -> pd.DataFrame:
     """The exact integers behind every metric, one row per period ``p`` (counts and cents)."""
-    rows = subscription_rows(eng, settings)
     parts = [
-        period_totals(eng, settings, points, rows),
+        period_totals(eng, settings, points),
         survey_counts(eng, points),
         cost_sums(eng, settings, points),
     ]

@@ -15,7 +15,7 @@ of the next period). This keeps ``E = S − lost + new + reactivated`` exact.
 All periods are computed at once. :func:`transitions` gives every (customer, period) pair its state at
 ``a`` and at ``b`` (the drill-down lists them); the report's totals come from :func:`period_totals`,
 which classifies only the pairs whose state changes inside the period and sums the rest from
-:func:`customer_spans`.
+:func:`~tenure.metrics.spans.customer_spans`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ import ibis.expr.types as ir
 from tenure.metrics.activity import (
     FOREVER,
     delinquency_windows,
-    nullable,
     periods_table,
     subscription_rows,
 )
 from tenure.metrics.revenue import movement_sums
+from tenure.metrics.spans import customer_spans
 
 if TYPE_CHECKING:
     from tenure.engine import Engine
@@ -118,43 +118,6 @@ def _edge_states(
     }
 
 
-def customer_spans(engine: Engine, settings: Settings, rows: ir.Table) -> ir.Table:
-    """Each customer's history as spans of constant state: ``(customer_id, t0, t1, rows_on, cents, late)``.
-
-    On ``[t0, t1)`` the customer has ``rows_on`` counting rows active (only spans with some are kept),
-    worth ``cents`` together, and ``late`` delinquency windows open (the customer counts as active
-    only with none). Spans are built by a sweep: +1 row and +cents at each row's start, −1 and −cents
-    at its end, running sums in time order per customer.
-    """
-    zero = ibis.literal(0, "int64")
-    one = ibis.literal(1, "int64")
-    ends = rows.filter(rows.end_date.notnull())
-    steps = [
-        rows.select("customer_id", t=rows.start_date, d_rows=one, d_cents=rows.cents, d_late=zero),
-        ends.select("customer_id", t=ends.end_date, d_rows=-one, d_cents=-ends.cents, d_late=zero),
-    ]
-    windows = delinquency_windows(engine, settings)
-    if windows is not None:
-        steps.append(windows.select("customer_id", t=windows.d0, d_rows=zero, d_cents=zero, d_late=one))
-        ends = windows.filter(windows.d1.notnull())
-        steps.append(ends.select("customer_id", t=ends.d1, d_rows=zero, d_cents=zero, d_late=-one))
-    pts = ibis.union(*[nullable(x) for x in steps])
-    at = pts.group_by(["customer_id", "t"]).aggregate(
-        d_rows=pts.d_rows.sum(), d_cents=pts.d_cents.sum(), d_late=pts.d_late.sum()
-    )
-    so_far = ibis.window(group_by=at.customer_id, order_by=at.t, rows=(None, 0))
-    following = ibis.window(group_by=at.customer_id, order_by=at.t)
-    spans = at.select(
-        "customer_id",
-        t0=at.t,
-        t1=at.t.lead().over(following).fill_null(FOREVER),
-        rows_on=at.d_rows.sum().over(so_far),
-        cents=at.d_cents.sum().over(so_far),
-        late=at.d_late.sum().over(so_far),
-    )
-    return spans.filter(spans.rows_on > 0)
-
-
 def period_totals(
     engine: Engine, settings: Settings, points: Sequence[datetime], rows: ir.Table | None = None
 ) -> ir.Table:
@@ -163,14 +126,13 @@ def period_totals(
 
     A customer whose state does not change inside ``(a, b]`` was active at both ends with the same MRR
     (or at neither): such a (customer, period) pair only adds to ``S``, ``E``, the retained and the
-    MRR at both ends, so those pairs are summed straight from the :func:`customer_spans` that cover
+    MRR at both ends, so those pairs are summed straight from the
+    :func:`~tenure.metrics.spans.customer_spans` that cover
     the period, without grouping by customer. Only the pairs with a change inside the period (one in
     seven on the demo business) go through the per-customer classification of :func:`transitions`.
     """
-    rows = subscription_rows(engine, settings) if rows is None else rows
     periods = periods_table(points)
-    # computed once into a temporary table: every part below reads it
-    spans = customer_spans(engine, settings, rows).cache()
+    spans = customer_spans(engine, settings, rows)
     zero = ibis.literal(0, "int64")
 
     # pairs with no change inside (a, b]: one span covers [a, b]
@@ -272,4 +234,4 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return float(numerator) / float(denominator)
 
 
-__all__ = ["acquired", "customer_counts", "customer_flags", "customer_spans", "period_totals", "ratio", "transitions"]
+__all__ = ["acquired", "customer_counts", "customer_flags", "period_totals", "ratio", "transitions"]

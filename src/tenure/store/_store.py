@@ -134,7 +134,7 @@ class Store:
         finally:
             con.close()
 
-    def duckdb(self, attach: bool = True) -> duckdb.DuckDBPyConnection:
+    def duckdb(self, attach: bool = True, copies: dict[str, Path] | None = None) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection that sees the store's canonical tables, read-only, as plain
         views ``<table>`` (from their columnar copies when current, see :mod:`tenure.store.analytics_copy`),
         the current :mod:`~tenure.store.rollups` as views of their own, and, with ``attach``, every
@@ -143,13 +143,15 @@ class Store:
         SQLite stores are scanned in place through DuckDB's sqlite extension, PostgreSQL stores
         through its postgres extension; both extensions ship as Python packages, nothing is downloaded.
         Without ``attach``, a SQLite store whose copies are all current is not opened at all (loading
-        the sqlite extension alone takes about 0.4 s).
+        the sqlite extension alone takes about 0.4 s). ``copies``: the columnar copies to read, as
+        :func:`~tenure.store.analytics_copy.current_copies` gives them (read here when not given).
         """
         import duckdb
 
         from tenure.store.analytics_copy import current_copies
 
-        copies = current_copies(self) if self.dialect == "sqlite" else {}
+        if copies is None:
+            copies = current_copies(self) if self.dialect == "sqlite" else {}
         scan = attach or any(name not in copies for name in CANONICAL)
         if self.dialect == "sqlite" and scan:
             # DuckDB reads SQLite through its own copy of the library; make sure none of this process's

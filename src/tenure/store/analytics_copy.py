@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,11 @@ if TYPE_CHECKING:
 
 COPIED: tuple[str, ...] = tuple(CANONICAL)
 """The tables with a columnar copy: every canonical table. Whatever writes one bumps its version."""
+
+DERIVED = "derived-"
+"""Prefix of the files that analytics derive from the copies and keep beside them (the metrics'
+customer spans, :mod:`tenure.metrics.spans`), each named after the copies it was computed from. A
+refresh that writes a copy removes them all."""
 
 
 def version_setting(table: str) -> str:
@@ -117,7 +123,7 @@ def refresh(store: Store) -> dict[str, Path]:
         try:
             for table in missing:
                 order = " ORDER BY occurred_at, customer_id" if table == "events" else ""
-                _write(con, f'SELECT * FROM store."{table}"{order}', _file(folder, table, before[table]))
+                write_copy(con, f'SELECT * FROM store."{table}"{order}', _file(folder, table, before[table]))
         finally:
             con.close()
     if versions(store) != before:
@@ -126,10 +132,12 @@ def refresh(store: Store) -> dict[str, Path]:
         return current_copies(store)
     _refresh_rollups(folder, before["events"])
     keep = {_file(folder, name, _source_version(name, before)) for name in (*COPIED, *ROLLUPS)}
-    for old in folder.glob("*-v*.parquet"):
-        if old not in keep:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    stale = [old for old in folder.glob("*-v*.parquet") if old not in keep]
+    if missing:
+        stale.extend(folder.glob(f"{DERIVED}*.parquet"))
+    for old in stale:
+        with contextlib.suppress(OSError):
+            old.unlink()
     return current_copies(store)
 
 
@@ -149,15 +157,16 @@ def _refresh_rollups(folder: Path, events_version: int) -> None:
         for name, (source, define) in ROLLUPS.items():
             if not paths[name].exists():
                 sql = backend.compile(define(backend.table(source)))
-                _write(con, str(sql), paths[name])
+                write_copy(con, str(sql), paths[name])
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(paths[name])}')")
     finally:
         con.close()
 
 
-def _write(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    """Write ``query`` to ``target`` through a temporary file, so a copy is there whole or not at all."""
-    partial = target.with_name(f".{target.stem}.{os.getpid()}.parquet")
+def write_copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    """Write ``query``'s rows to the Parquet file ``target`` through a temporary file, so a copy is
+    there whole or not at all."""
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.{threading.get_ident()}.parquet")
     con.execute(f"COPY ({query}) TO '{_quoted(partial)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
     os.replace(partial, target)
 
