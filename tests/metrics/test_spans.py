@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from typer.testing import CliRunner
 
 from factories import small_business, write_table
+from tenure.cli import _mount, app
 from tenure.engine import open_engine
 from tenure.metrics import report
 from tenure.store import Store
@@ -96,3 +98,21 @@ def test_figures_from_kept_spans_equal_figures_computed_in_memory(sqlite_store: 
         finally:
             engine.close()
         assert kept.equals(computed) and kept_again.equals(computed), settings
+
+
+def test_tenure_import_keeps_the_spans_for_the_stores_settings(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    folder = small_business(tmp_path / "ds")
+    _mount()
+    # c2 pays in EUR and there is no rate yet: the import succeeds, the spans wait for the rates
+    result = CliRunner().invoke(app, ["import", str(folder), "--db", url])
+    assert result.exit_code == 0, result.output
+    store = Store.open(url)
+    assert _kept(store) == []
+    write_table(folder, "rates", ["currency", "date", "rate"], [["EUR", "2024-01-01", "1.1"]])
+    result = CliRunner().invoke(app, ["import", str(folder), "--db", url])
+    assert result.exit_code == 0, result.output
+    (kept,) = _kept(store)
+    assert pq.read_table(kept).num_rows == 4  # c1 at 100 then 150, c2, c3
+    assert _april(report(store, "2024-01-01", "2024-06-01"))["mrr_start"] == 1205.0
+    assert _kept(store) == [kept]

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tenure.cli import app
 from tenure.cli.options import DbOption, open_store
+from tenure.metrics import spans
 
 console = Console(stderr=True)
 
@@ -47,6 +48,9 @@ def import_command(
             bar.update(task, description=f"{verb} {table}")
 
         report = store.import_folder(folder, skip_invalid=skip_invalid, progress=progress)
+        if report.changed:
+            bar.update(task, description="keeping the customer spans for the metrics")
+            spans.keep(store)
     out = Console()
     table = Table(title=f"Imported {folder}", title_justify="left")
     for col in ("table", "read", "inserted", "updated", "unchanged", "rejected"):

@@ -8,9 +8,10 @@ Building the spans is the largest part of a report on DuckDB: a running sum per 
 row's start and end, half of the time of the 100,000-customer demo's full report. They change only
 with the subscriptions, the exchange rates, the invoices (for ``delinquency_days``) and the settings
 that shape them, so over a SQLite store's columnar copies (:mod:`tenure.store.analytics_copy`) they
-are kept beside the copies: the first report after an import computes and writes them, the next
-ones read them. The file's name is a digest of the copies and settings they were computed from, so
-a report never reads spans of other data or settings; an import that writes any copy removes them.
+are kept beside the copies: ``tenure import`` computes them for the store's settings (:func:`keep`),
+the first report with other settings computes and writes its own, later reports read them. A file's
+name is a digest of the copies and settings it was computed from, so a report never reads spans of
+other data or settings; an import that writes any copy removes them all.
 
 Examples
 --------
@@ -30,12 +31,14 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from tenure.errors import ConfigurationError
 from tenure.metrics.activity import FOREVER, delinquency_windows, nullable, subscription_rows
 from tenure.store.analytics_copy import DERIVED, write_copy
 
 if TYPE_CHECKING:
     from tenure.engine import Engine
     from tenure.settings import Settings
+    from tenure.store import Store
 
 SHAPING = ("reporting_currency", "churn_recognition", "discounts", "count_free_customers", "delinquency_days")
 """The settings that change the spans."""
@@ -65,6 +68,27 @@ def customer_spans(engine: Engine, settings: Settings, rows: ir.Table | None = N
         except OSError:  # the folder is read-only: compute in memory
             return sweep(engine, settings, subscription_rows(engine, settings)).cache()
     return engine.backend.read_parquet(stored)
+
+
+def keep(store: Store, settings: Settings | None = None) -> Path | None:
+    """Compute and keep the spans of ``store``'s current data under ``settings`` (default: the store's),
+    unless kept already. ``tenure import`` does this after an import, so even its first report reads
+    them. Returns the file, or ``None`` when none is kept: stores without columnar copies, and data
+    the metrics cannot measure yet (rows in a currency without exchange rates; the report names what
+    is missing)."""
+    from tenure.engine import open_engine
+
+    settings = settings or store.settings
+    engine = open_engine(store)
+    try:
+        path = stored_path(engine, settings)
+        if path is not None:
+            customer_spans(engine, settings)
+        return path
+    except ConfigurationError:
+        return None
+    finally:
+        engine.close()
 
 
 def stored_path(engine: Engine, settings: Settings) -> Path | None:
