@@ -73,9 +73,16 @@ def main() -> None:
         "report runs without events (dau_mau null)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="keep the simulated demo and the SQLite store in this folder and reuse them on the next run "
+        "(default: a temporary folder, removed at the end)",
+    )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="tenure-bench-metrics-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="tenure-bench-metrics-"))
+    work.mkdir(parents=True, exist_ok=True)
     admin = sa.create_engine(
         args.postgres.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
@@ -84,19 +91,22 @@ def main() -> None:
         from tenure.simulate import simulate
 
         demo = work / "demo"
-        t_sim, business = timed(
-            lambda: simulate(customers=args.customers, months=args.months, seed=args.seed, end=args.end)
-        )
-        business.write(demo)
+        if not (demo / "subscriptions.parquet").exists() and not (demo / "subscriptions.csv").exists():
+            t_sim, business = timed(
+                lambda: simulate(customers=args.customers, months=args.months, seed=args.seed, end=args.end)
+            )
+            business.write(demo)
+            print(f"demo: {args.customers:,} customers, {args.months} months, simulated in {t_sim:.1f} s", flush=True)
         end = as_datetime(args.end)
         start = add_months(end, -args.months)
-        print(f"demo: {args.customers:,} customers, {args.months} months, simulated in {t_sim:.1f} s", flush=True)
 
         sqlite = Store.open(f"sqlite:///{work / 'tenure.db'}")
-        t_import, _ = timed(lambda: sqlite.import_folder(demo))
+        t_import: float | None = None
+        if not sqlite.counts()["subscriptions"]:
+            t_import, _ = timed(lambda: sqlite.import_folder(demo))
         counts = sqlite.counts()
         print(
-            f"imported into SQLite in {t_import:.1f} s: {counts['subscriptions']:,} subscriptions, "
+            f"imported into SQLite in {t_import or 0:.1f} s: {counts['subscriptions']:,} subscriptions, "
             f"{counts['events']:,} events",
             flush=True,
         )
@@ -115,7 +125,7 @@ def main() -> None:
                 kept.unlink()
 
         pg_folder = work / "demo-pg"
-        pg_folder.mkdir()
+        pg_folder.mkdir(exist_ok=True)
         for f in demo.iterdir():
             if f.is_file() and (args.pg_events or not f.name.startswith("events.")):
                 shutil.copy(f, pg_folder / f.name)
@@ -224,7 +234,12 @@ def main() -> None:
             f"{end:%Y-%m-%d}. Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; best of {args.repeat} runs; all figures measured in one run.",
             "",
-            f"Import into the SQLite store: {t_import:.1f} s, of which {t_rollups:.1f} s build the events' rollups "
+            (
+                "Import into the SQLite store: done by an earlier run (`--work`); the events' rollups take "
+                if t_import is None
+                else f"Import into the SQLite store: {t_import:.1f} s, of which "
+            )
+            + f"{t_rollups:.1f} s to build "
             f"({', '.join(ROLLUPS)}: DAU/MAU is counted from the first two) — a cost paid once per import "
             f"instead of on every report. `tenure import` then keeps the customer spans for the store's settings "
             f"(`tenure.metrics.spans.keep`): {t_keep:.2f} s.",
@@ -271,7 +286,8 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
         admin.dispose()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
