@@ -210,17 +210,40 @@ def score(
         timings.update({f"features: {name}": seconds for name, seconds in fs.timings.items()})
     finally:
         eng.close()
+    weights = latest_health_weights(store) or bundle.health_weights
+    out, parts_json = score_features(bundle, fs.frame, weights, top_reasons, timings)
+    assert bundle.version is not None
+    if save:
+        started = time.perf_counter()
+        _write_scores(store, out, when, bundle.version, parts_json)
+        timings["saving"] = time.perf_counter() - started
+    return Scores(out, when, bundle.version, timings)
+
+
+def score_features(
+    bundle: registry.ModelBundle,
+    frame: pd.DataFrame,
+    weights: dict[str, float] | None = None,
+    top_reasons: int = 3,
+    timings: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Score built features (one row per customer, as :func:`build_features` gives them) with a saved
+    model: calibrated probability, risk band, health score (with ``weights``, default the model's)
+    and band, and reasons.
+
+    Returns the scores, riskiest first, and each row's health components as JSON text (for saving).
+    ``timings`` (if given) receives the seconds of each step.
+    """
+    timings = {} if timings is None else timings
     started = time.perf_counter()
-    frame = fs.frame
     p, contributions = bundle.model.explain(frame)
     timings["probability and contributions"] = time.perf_counter() - started
     started = time.perf_counter()
     words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
     timings["reasons"] = time.perf_counter() - started
     started = time.perf_counter()
-    weights = latest_health_weights(store) or bundle.health_weights
     comps = health.components(frame)
-    h = health.score(comps, weights)
+    h = health.score(comps, weights or bundle.health_weights)
     base = float(bundle.metadata.get("base_rate", np.mean(p)))
     parts, parts_json = component_records(comps)
     out = pd.DataFrame(
@@ -237,12 +260,7 @@ def score(
     order = out["probability"].sort_values(ascending=False, kind="stable").index.to_numpy()
     out = out.iloc[order].reset_index(drop=True)
     timings["health"] = time.perf_counter() - started
-    assert bundle.version is not None
-    if save:
-        started = time.perf_counter()
-        _write_scores(store, out, when, bundle.version, parts_json[order])
-        timings["saving"] = time.perf_counter() - started
-    return Scores(out, when, bundle.version, timings)
+    return out, parts_json[order]
 
 
 def component_records(comps: pd.DataFrame) -> tuple[list[dict[str, float]], np.ndarray]:
