@@ -17,7 +17,10 @@ from tenure.store import Store
 def test_health_components_match_row_by_row_rounding_and_json() -> None:
     rng = np.random.default_rng(0)
     comps = pd.DataFrame(
-        rng.choice([np.nan, 0.35, 0.25, 2.675, 100.0, 33.333, 12.05, 1e-9], size=(400, len(health.COMPONENTS))),
+        rng.choice(
+            [np.nan, 0.35, 0.25, 2.675, 100.0, 33.333, 12.05, 1e-9, -0.01, -0.35, -7.25, 1e12 + 0.05],
+            size=(400, len(health.COMPONENTS)),
+        ),
         columns=list(health.COMPONENTS),
     )
     comps["usage"] = np.where(rng.uniform(size=400) < 0.5, rng.uniform(0, 100, 400), comps["usage"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from tenure.errors import ModelError
 from tenure.models import health
 from tenure.models.churn import registry
 from tenure.models.churn.backtest import BacktestResult, BacktestSpec, backtest
-from tenure.models.churn.explain import reasons
+from tenure.models.churn.explain import collector_paused, reasons
 from tenure.models.churn.features import FeatureSet, FeatureSpec, build_features
 from tenure.models.churn.observations import (
     ObservationSpec,
@@ -236,7 +237,7 @@ def score_features(
     """
     timings = {} if timings is None else timings
     started = time.perf_counter()
-    p, contributions = bundle.model.explain(frame)
+    p, contributions = bundle.model.explain(frame, threads=min(4, os.cpu_count() or 1))
     timings["probability and contributions"] = time.perf_counter() - started
     started = time.perf_counter()
     words = reasons(frame, contributions, bundle.info, bundle.baselines, top_reasons)
@@ -245,7 +246,8 @@ def score_features(
     comps = health.components(frame)
     h = health.score(comps, weights or bundle.health_weights)
     base = float(bundle.metadata.get("base_rate", np.mean(p)))
-    parts, parts_json = component_records(comps)
+    with collector_paused():
+        parts, parts_json = component_records(comps)
     out = pd.DataFrame(
         {
             "customer_id": frame["customer_id"].to_numpy(),
@@ -281,25 +283,46 @@ def component_records(comps: pd.DataFrame) -> tuple[list[dict[str, float]], np.n
     texts = np.empty(n, dtype=object)
     if n == 0:
         return [], texts
-    # Python's round(v, 1) is correctly rounded where numpy's is not (0.35 -> 0.3, numpy 0.4):
-    # apply it, and repr(), once per distinct value
-    distinct, where = np.unique(np.where(have, values, 0.0), return_inverse=True)
-    rounded = [round(float(v), 1) for v in distinct]
-    exact = np.array(rounded)[where.reshape(values.shape)]
-    shown = np.array([repr(v) for v in rounded], dtype=object)[where.reshape(values.shape)]
-    keys = [json.dumps(name) + ": " for name in names]
+    exact, shown = _tenths(np.where(have, values, 0.0))
+    keys = [json.dumps(name).replace("%", "%%") + ": %s" for name in names]
     pattern = have @ (1 << np.arange(len(names)))
     for code in np.unique(pattern):
         rows = np.flatnonzero(pattern == code)
-        cols = [j for j in range(len(names)) if code >> j & 1]
+        cols = np.array([j for j in range(len(names)) if code >> j & 1], dtype=np.int64)
         chosen = [names[j] for j in cols]
-        shown_rows = exact[np.ix_(rows, np.array(cols, dtype=np.int64))].tolist()
-        dicts[rows] = [dict(zip(chosen, r, strict=True)) for r in shown_rows]
-        text = np.full(len(rows), "{", dtype=object)
-        for i, j in enumerate(cols):
-            text = text + ((", " if i else "") + keys[j]) + shown[rows, j]
-        texts[rows] = text + "}"
+        # each row exactly len(chosen) values; map() builds the dicts without a Python frame per row
+        dicts[rows] = list(map(dict, map(zip, itertools.repeat(chosen), exact[np.ix_(rows, cols)].tolist())))
+        template = "{" + ", ".join(keys[j] for j in cols) + "}"
+        texts[rows] = [template % tuple(r) for r in shown[np.ix_(rows, cols)].tolist()]
     return dicts.tolist(), texts
+
+
+def _tenths(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``round(v, 1)`` of every value, as Python rounds (correctly: 0.35 -> 0.3, where numpy gives
+    0.4), and its ``repr``.
+
+    numpy's rounding of ``10 v`` agrees with Python's except within a hair of a half tenth, or for a
+    small negative value (Python keeps the sign of ``-0.0``): those few are rounded by Python. Each
+    tenth is written once, not once per value.
+    """
+    scaled = values * 10.0
+    k = np.rint(scaled)
+    doubtful = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | ((values < 0) & (k == 0)) | ~np.isfinite(k)
+    k[doubtful] = 0
+    tenth = k.astype(np.int64)
+    lo, hi = (int(tenth.min()), int(tenth.max())) if tenth.size else (0, 0)
+    if hi - lo > 1_000_000:  # too wide a range to write out: each distinct value once instead
+        distinct, where = np.unique(tenth, return_inverse=True)
+        words = np.array([repr(int(t) / 10) for t in distinct], dtype=object)
+        shown = words[where.reshape(tenth.shape)]
+    else:
+        words = np.array([repr(t / 10) for t in range(lo, hi + 1)], dtype=object)
+        shown = words[tenth - lo]
+    exact = tenth / 10.0
+    for i in np.flatnonzero(doubtful.ravel()):
+        v = round(float(values.flat[i]), 1)
+        exact.flat[i], shown.flat[i] = v, repr(v)
+    return exact, shown
 
 
 def _reasons_json(words: pd.Series | list[list[str]]) -> list[str]:

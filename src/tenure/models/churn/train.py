@@ -109,8 +109,9 @@ class Preprocessor:
 
     def matrix(self, X: pd.DataFrame) -> np.ndarray:
         """:meth:`categories` as LightGBM reads it: one float column per feature, numbers first, then
-        each category as its code (the position of its value among the fixed levels)."""
-        out = np.empty((len(X), len(self.numeric) + len(self.categorical)))
+        each category as its code (the position of its value among the fixed levels). Column-major:
+        each feature's values lie together, as they are written here and read by the trees."""
+        out = np.empty((len(X), len(self.numeric) + len(self.categorical)), order="F")
         for j, c in enumerate(self.numeric):
             out[:, j] = pd.to_numeric(X[c], errors="coerce").astype("float64").to_numpy()
         for k, c in enumerate(self.categorical):

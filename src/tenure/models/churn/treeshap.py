@@ -316,7 +316,8 @@ class TreeExplainer:
 
     def _explain(self, X: np.ndarray, raw: np.ndarray, out: np.ndarray) -> None:
         n = len(X)
-        columns = _Columns(np.ascontiguousarray(X.T))
+        # one contiguous row per feature: the transposed view of a column-major matrix, else a copy
+        columns = _Columns(X.T if X.strides[0] == X.itemsize else np.ascontiguousarray(X.T))
         for t, tree in enumerate(self.trees):
             if not tree.splits:
                 raw += tree.root.value  # type: ignore[union-attr]
