@@ -47,14 +47,14 @@ def test_contributions_match_lightgbms_pred_contrib_and_raw_scores_are_exact(par
     np.testing.assert_array_equal(raw, booster.predict(X_new, raw_score=True))
 
 
-def test_rows_split_between_threads_get_the_same_values() -> None:
+def test_rows_split_between_threads_or_stored_by_column_get_the_same_values() -> None:
     X, y = _data(n=25_000)
     booster = lgb.LGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1, n_jobs=1).fit(X, y).booster_
     explainer = TreeExplainer(booster)
     one = explainer.explain(X, threads=1)
-    two = explainer.explain(X, threads=2)
-    np.testing.assert_array_equal(one[0], two[0])
-    np.testing.assert_array_equal(one[1], two[1])
+    for other in (explainer.explain(X, threads=2), explainer.explain(np.asfortranarray(X), threads=2)):
+        np.testing.assert_array_equal(one[0], other[0])
+        np.testing.assert_array_equal(one[1], other[1])
 
 
 def test_the_churn_model_explains_exactly_as_it_predicts() -> None:
