@@ -85,6 +85,20 @@ def test_an_import_of_subscriptions_drops_the_kept_spans_and_the_next_report_cou
     assert len(_kept(sqlite_store)) == 1
 
 
+def test_a_kept_file_that_is_not_whole_is_dropped_and_the_spans_computed_again(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    _business(sqlite_store, tmp_path)
+    report(sqlite_store, "2024-01-01", "2024-06-01")
+    (kept,) = _kept(sqlite_store)
+    kept.write_bytes(kept.read_bytes()[:40])  # as a crash might leave it
+    april = _april(report(sqlite_store, "2024-01-01", "2024-06-01"))
+    assert (april["customers_start"], april["customers_lost"], april["mrr_start"]) == (3, 1, 1205.0)
+    assert _kept(sqlite_store) == []
+    report(sqlite_store, "2024-01-01", "2024-06-01")
+    assert pq.read_table(kept).num_rows == 4
+
+
 def test_figures_from_kept_spans_equal_figures_computed_in_memory(sqlite_store: Store, tmp_path: Path) -> None:
     _business(sqlite_store, tmp_path)
     for settings in ({}, {"churn_recognition": "scheduled"}, {"count_free_customers": True}, {"delinquency_days": 0}):

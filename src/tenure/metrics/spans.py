@@ -28,6 +28,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 
@@ -67,7 +68,11 @@ def customer_spans(engine: Engine, settings: Settings, rows: ir.Table | None = N
             write_copy(con, engine.sql(sweep(engine, settings, subscription_rows(engine, settings))), stored)
         except OSError:  # the folder is read-only: compute in memory
             return sweep(engine, settings, subscription_rows(engine, settings)).cache()
-    return engine.backend.read_parquet(stored)
+    try:
+        return engine.backend.read_parquet(stored)
+    except duckdb.Error:  # not a whole Parquet file (cut short by a crash, say): drop it, compute again
+        stored.unlink(missing_ok=True)
+        return sweep(engine, settings, subscription_rows(engine, settings)).cache()
 
 
 def keep(store: Store, settings: Settings | None = None) -> Path | None:
