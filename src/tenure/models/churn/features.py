@@ -237,7 +237,7 @@ def usage_features(
     main, base = spec.main_window, max(spec.baseline_days, 2 * spec.main_window)
     ev = _within(engine.table("events"), "occurred_at", span, base)
     day = ev.occurred_at.truncate("D")
-    per_type = {f"n_{slug(t)}": (ev.event_type == t).ifelse(1, 0).sum() for t in types}
+    per_type = {f"n_{slug(t)}": ev.count(where=ev.event_type == t) for t in types}
     daily = ev.group_by([ev.customer_id, day.name("day")]).aggregate(n=ev.count(), **per_type)
     o = obs.select("customer_id", "obs_date")
     j = o.join(
