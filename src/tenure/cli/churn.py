@@ -22,6 +22,8 @@ app.add_typer(churn_app, name="churn")
 app.add_typer(health_app, name="health")
 
 err = Console(stderr=True)
+TABLE_ROWS = 100
+"""Customers the score table shows unless ``--limit`` says otherwise: the riskiest first."""
 
 
 class Format(StrEnum):
@@ -156,7 +158,14 @@ def score_command(
     ] = None,
     version: Annotated[int | None, typer.Option("--version", help="Model version (default: newest).")] = None,
     format: Annotated[ScoreFormat, typer.Option("--format", help="table, json or csv.")] = ScoreFormat.table,
-    limit: Annotated[int | None, typer.Option("--limit", help="Show only the N riskiest customers.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="Show only the N riskiest customers (0: all). Default: 100 in the table, all in json and csv.",
+        ),
+    ] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the scores in the store.")] = True,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -166,7 +175,9 @@ def score_command(
     store = open_store(db)
     with err.status("scoring customers"):
         result = score(store, as_of, version, save=save, engine=engine)
-    frame = result.frame if limit is None else result.frame.head(limit)
+    if limit is None and format == ScoreFormat.table:
+        limit = TABLE_ROWS
+    frame = result.frame if not limit else result.frame.head(limit)
     if format == ScoreFormat.json:
         _print_json(
             {
@@ -179,10 +190,12 @@ def score_command(
         out = frame.assign(reasons=frame["reasons"].map(lambda r: "; ".join(r)))
         out.drop(columns=["health_components"]).to_csv(sys.stdout, index=False)
     else:
-        t = Table(
-            title=f"Churn risk on {result.as_of:%Y-%m-%d} (model v{result.model_version})",
-            title_justify="left",
+        title = (
+            f"Churn risk on {result.as_of:%Y-%m-%d} (model v{result.model_version}): {len(result.frame):,} customers"
         )
+        if len(frame) < len(result.frame):
+            title += f", the {len(frame):,} riskiest shown (--limit 0 or --format csv for all)"
+        t = Table(title=title, title_justify="left")
         for col in ("customer", "probability", "risk", "health", "reasons"):
             t.add_column(col, justify="right" if col in ("probability", "health") else "left")
         for r in frame.itertuples(index=False):

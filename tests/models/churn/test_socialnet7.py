@@ -159,6 +159,30 @@ def test_cli_score_writes_csv_with_reasons(store: Store, features) -> None:  # t
     assert len(lines) == 6
 
 
+def test_cli_score_table_shows_the_100_riskiest_unless_told_otherwise(store: Store, features) -> None:  # type: ignore[no-untyped-def]
+    if not versions(store):
+        train(store, ChurnConfig.from_store(store), fs=features)
+    _mount()
+
+    def run(*extra: str) -> str:
+        args = ["churn", "score", "--db", store.url, "--no-save", *extra]
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    ranked = run("--format", "csv").strip().splitlines()[1:]
+    assert len(ranked) > 100
+    ids = [line.split(",")[0] for line in ranked]
+    table = run()
+    assert f"{len(ranked):,} customers, the 100 riskiest shown (--limit 0 or --format csv for all)" in table
+    # one line per customer in a wide table: its first cell is the customer
+    shown = [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")]
+    assert shown == ids[:100]
+    everyone = run("--limit", "0")
+    assert "riskiest shown" not in everyone
+    assert [line.split("│")[1].strip() for line in everyone.splitlines() if line.startswith("│")] == ids
+
+
 def test_scores_keep_each_customers_health_components(store: Store, features) -> None:  # type: ignore[no-untyped-def]
     if not versions(store):
         train(store, ChurnConfig.from_store(store), fs=features)
