@@ -52,6 +52,12 @@ def features(store: Store):  # type: ignore[no-untyped-def]
     return labelled_features(store, ChurnConfig.from_store(store))
 
 
+def _trained(store: Store, features) -> None:  # type: ignore[no-untyped-def]
+    """Train a model unless an earlier test of the module did (each test can also run alone)."""
+    if not versions(store):
+        train(store, ChurnConfig.from_store(store), fs=features)
+
+
 def test_observations_follow_the_months_and_the_book_churn_definition(features) -> None:  # type: ignore[no-untyped-def]
     frame = features.frame
     assert sorted(f"{d:%m-%d}" for d in frame["obs_date"].unique()) == ["01-01", "02-01", "03-01", "04-01", "05-01"]
@@ -147,8 +153,7 @@ def test_health_fit_learns_non_negative_weights_that_scoring_then_uses(store: St
 
 
 def test_cli_score_writes_csv_with_reasons(store: Store, features) -> None:  # type: ignore[no-untyped-def]
-    if not versions(store):
-        train(store, ChurnConfig.from_store(store), fs=features)
+    _trained(store, features)
     _mount()
     result = CliRunner().invoke(
         app, ["churn", "score", "--db", store.url, "--format", "csv", "--limit", "5", "--no-save"]
@@ -160,8 +165,7 @@ def test_cli_score_writes_csv_with_reasons(store: Store, features) -> None:  # t
 
 
 def test_cli_score_table_shows_the_100_riskiest_unless_told_otherwise(store: Store, features) -> None:  # type: ignore[no-untyped-def]
-    if not versions(store):
-        train(store, ChurnConfig.from_store(store), fs=features)
+    _trained(store, features)
     _mount()
 
     def run(*extra: str) -> str:
@@ -184,8 +188,7 @@ def test_cli_score_table_shows_the_100_riskiest_unless_told_otherwise(store: Sto
 
 
 def test_scores_keep_each_customers_health_components(store: Store, features) -> None:  # type: ignore[no-untyped-def]
-    if not versions(store):
-        train(store, ChurnConfig.from_store(store), fs=features)
+    _trained(store, features)
     result = score(store, save=True)
     weights = latest_health_weights(store) or dict(health.DEFAULT_WEIGHTS)
     for row in result.frame.head(20).itertuples():
